@@ -1,0 +1,66 @@
+// Package analyzer defines the contract between the layer walker and the code that turns
+// files into facts (packages, OS identity), and holds the one explicit list of analyzers.
+package analyzer
+
+import (
+	"context"
+	"io"
+	"io/fs"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+)
+
+// An Analyzer turns the files it claims into facts about one layer.
+type Analyzer interface {
+	// Name is a short stable id, e.g. "dpkg".
+	Name() string
+	// Version changes whenever the analyzer's output for the same input changes;
+	// it is part of the per-layer cache key.
+	Version() int
+	// Claims is a cheap check on the path (relative to the root, no leading slash, slash
+	// separated) and file info; it must do no I/O.
+	Claims(path string, info fs.FileInfo) bool
+	// Analyze reads one claimed file.
+	Analyze(ctx context.Context, in Input) (Facts, error)
+}
+
+// Input is one claimed file. Content holds at most the walker's size cap.
+type Input struct {
+	// Path is relative to the root, slash separated, without a leading slash.
+	Path    string
+	Info    fs.FileInfo
+	Content io.Reader
+}
+
+// Facts is what an analyzer learned from one file.
+type Facts struct {
+	// Packages found in the file; Location and Layer are filled in by the walker.
+	Packages []inventory.Package `json:"packages,omitempty"`
+	// OS is set by analyzers that identify the operating system.
+	OS *inventory.OS `json:"os,omitempty"`
+	// Licenses maps a package name (of PackageType) to licences found for it in a
+	// side file, such as a dpkg machine-readable copyright file.
+	Licenses    map[string][]string `json:"licenses,omitempty"`
+	PackageType string              `json:"packageType,omitempty"`
+	// Warnings are problems that did not stop the analysis of this file.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Empty reports whether the facts carry nothing.
+func (f Facts) Empty() bool {
+	return len(f.Packages) == 0 && f.OS == nil && len(f.Licenses) == 0 && len(f.Warnings) == 0
+}
+
+// Set is an ordered list of analyzers.
+type Set []Analyzer
+
+// Claimers returns the analyzers in s that claim path.
+func (s Set) Claimers(path string, info fs.FileInfo) []Analyzer {
+	var out []Analyzer
+	for _, a := range s {
+		if a.Claims(path, info) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,0 +1,244 @@
+package layer
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+)
+
+// osSourcePriority orders the files the OS may be read from; earlier wins.
+var osSourcePriority = []string{
+	"etc/os-release",
+	"usr/lib/os-release",
+	"etc/alpine-release",
+	"etc/debian_version",
+	"etc/redhat-release",
+	"etc/centos-release",
+	"etc/rocky-release",
+	"etc/almalinux-release",
+	"etc/fedora-release",
+	"etc/oracle-release",
+	"etc/system-release",
+}
+
+func osPriority(p string) int {
+	for i, s := range osSourcePriority {
+		if s == p {
+			return i
+		}
+	}
+	return len(osSourcePriority)
+}
+
+// hidden tracks what higher layers hide from lower ones.
+type hidden struct {
+	exact    map[string]bool // paths present (shadowing) or whited out in higher layers
+	prefixes []string        // directories deleted or made opaque by higher layers
+}
+
+func (h *hidden) hides(p string) bool {
+	if h.exact[p] {
+		return true
+	}
+	for _, d := range h.prefixes {
+		if d == "." || p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+type visibleFile struct {
+	layer int
+	ff    FileFacts
+}
+
+// Merge combines per-layer results (bottom first) into an inventory: whiteouts and opaque
+// directories are applied top-down, each package is attributed to the lowest layer from
+// which it has been continuously present, and the OS is chosen from the visible files.
+func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
+	inv := &inventory.Inventory{Layers: layers, Packages: []inventory.Package{}}
+	h := hidden{exact: map[string]bool{}}
+	var visible []visibleFile
+	for i := len(results) - 1; i >= 0; i-- {
+		r := results[i]
+		if r == nil {
+			continue
+		}
+		for _, ff := range r.Files {
+			if !h.hides(ff.Path) {
+				visible = append(visible, visibleFile{layer: i, ff: ff})
+			}
+		}
+		for _, ff := range r.Files {
+			h.exact[ff.Path] = true
+		}
+		for _, w := range r.Whiteouts {
+			h.exact[w] = true
+			h.prefixes = append(h.prefixes, w)
+		}
+		h.prefixes = append(h.prefixes, r.Opaques...)
+		for _, w := range r.Warnings {
+			if i < len(layers) && w.Layer == "" {
+				w.Layer = layers[i].DiffID
+			}
+			inv.Warnings = append(inv.Warnings, w)
+		}
+	}
+	sort.SliceStable(visible, func(i, j int) bool {
+		if visible[i].ff.Path != visible[j].ff.Path {
+			return visible[i].ff.Path < visible[j].ff.Path
+		}
+		return visible[i].ff.Analyzer < visible[j].ff.Analyzer
+	})
+
+	var oses []*inventory.OS
+	licenses := map[string][]string{}
+	distroless := false
+	for _, v := range visible {
+		f := v.ff.Facts
+		if f.OS != nil {
+			o := *f.OS
+			o.Source = "/" + v.ff.Path
+			oses = append(oses, &o)
+		}
+		for name, ls := range f.Licenses {
+			k := f.PackageType + "\x00" + name
+			licenses[k] = append(licenses[k], ls...)
+		}
+		for _, p := range f.Packages {
+			p.Location = "/" + v.ff.Path
+			p.Layer = attribute(results, layers, v.layer, v.ff.Path, v.ff.Analyzer, p)
+			if strings.HasPrefix(v.ff.Path, "var/lib/dpkg/status.d/") {
+				distroless = true
+			}
+			inv.Packages = append(inv.Packages, p)
+		}
+	}
+	inv.OS = mergeOS(oses)
+	if distroless {
+		if inv.OS == nil {
+			inv.OS = &inventory.OS{Family: "debian", Name: "Debian GNU/Linux (distroless)"}
+		}
+		inv.OS.Distroless = true
+	}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if len(p.Licenses) == 0 {
+			if ls := licenses[p.Type+"\x00"+p.Name]; len(ls) > 0 {
+				p.Licenses = dedupe(ls)
+			}
+		}
+		if p.PURL == "" {
+			p.PURL = inventory.PURL(p, inv.OS)
+		}
+	}
+	inv.Sort()
+	return inv
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func samePackage(a, b inventory.Package) bool {
+	return a.Type == b.Type && a.Name == b.Name && a.Version == b.Version && a.Arch == b.Arch
+}
+
+func hasPackage(r *Result, path, an string, p inventory.Package) (fileThere, pkgThere bool) {
+	for _, ff := range r.Files {
+		if ff.Path != path || ff.Analyzer != an {
+			continue
+		}
+		fileThere = true
+		for _, q := range ff.Facts.Packages {
+			if samePackage(p, q) {
+				return true, true
+			}
+		}
+	}
+	return fileThere, false
+}
+
+func deletes(r *Result, p string) bool {
+	for _, w := range r.Whiteouts {
+		if p == w || strings.HasPrefix(p, w+"/") {
+			return true
+		}
+	}
+	for _, d := range r.Opaques {
+		if d == "." || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// attribute finds the lowest layer from which p has been present, unchanged in identity,
+// in every version of the file that holds it up to layer top.
+func attribute(results []*Result, layers []inventory.Layer, top int, path, an string, p inventory.Package) *inventory.LayerRef {
+	at := top
+	if !deletes(results[top], path) {
+		for k := top - 1; k >= 0; k-- {
+			r := results[k]
+			if r == nil {
+				break
+			}
+			fileThere, pkgThere := hasPackage(r, path, an, p)
+			if fileThere {
+				if !pkgThere {
+					break
+				}
+				at = k
+			}
+			if deletes(r, path) {
+				break
+			}
+		}
+	}
+	ref := &inventory.LayerRef{Index: at}
+	if at < len(layers) {
+		ref.DiffID = layers[at].DiffID
+		ref.CreatedBy = layers[at].CreatedBy
+	}
+	return ref
+}
+
+// mergeOS takes the highest-priority OS facts and fills their gaps from the others.
+func mergeOS(oses []*inventory.OS) *inventory.OS {
+	if len(oses) == 0 {
+		return nil
+	}
+	sort.SliceStable(oses, func(i, j int) bool {
+		return osPriority(strings.TrimPrefix(oses[i].Source, "/")) < osPriority(strings.TrimPrefix(oses[j].Source, "/"))
+	})
+	base := *oses[0]
+	for _, o := range oses[1:] {
+		if base.Family == "" {
+			base.Family = o.Family
+		}
+		if base.Family != o.Family && o.Family != "" {
+			continue
+		}
+		if base.Version == "" {
+			base.Version = o.Version
+		}
+		if base.Name == "" {
+			base.Name = o.Name
+		}
+		if base.Codename == "" {
+			base.Codename = o.Codename
+		}
+	}
+	return &base
+}
