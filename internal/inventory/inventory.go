@@ -76,7 +76,7 @@ type Package struct {
 	Modularity string `json:"modularityLabel,omitempty"`
 	PURL       string `json:"purl,omitempty"`
 	// Location is the file the package was read from, as an absolute path in the image.
-	Location string   `json:"location,omitempty"`
+	Location string `json:"location,omitempty"`
 	// Layer is the layer that introduced the package (images only).
 	Layer *LayerRef `json:"layer,omitempty"`
 }
