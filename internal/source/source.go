@@ -1,0 +1,150 @@
+// Package source opens what the user asked to scan — a docker-archive or OCI tarball, an
+// OCI image layout, a registry reference, or a folder — and yields an image model: its
+// config, its layers as streams to open, and the identity of what was opened.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Layer is one image layer, bottom first.
+type Layer struct {
+	DiffID    string
+	Digest    string
+	Size      int64
+	MediaType string
+	CreatedBy string
+	// Open returns the layer as stored (gzip, zstd or plain tar).
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// Image is an opened container image.
+type Image struct {
+	// Name is the reference or path the user gave.
+	Name           string
+	Kind           string // "docker-archive", "oci-archive", "oci-layout", "registry"
+	ImageID        string // config digest
+	ManifestDigest string
+	RepoTags       []string
+	RepoDigests    []string
+	Platform       string
+	Config         *v1.ConfigFile
+	Layers         []Layer
+	// closer releases files held open by the image (nil when none).
+	closer io.Closer
+}
+
+// Close releases the files the image holds open.
+func (img *Image) Close() error {
+	if img == nil || img.closer == nil {
+		return nil
+	}
+	return img.closer.Close()
+}
+
+// Options tune how images are opened.
+type Options struct {
+	// Platform selects an image from a multi-platform index, as os/arch[/variant].
+	// Empty means linux/<this machine's arch>, or the only image when there is one.
+	Platform string
+	// Registry settings.
+	Registry RegistryOptions
+	// TempDir holds decompressed copies of compressed archives; empty means os.TempDir().
+	TempDir string
+}
+
+// Platform parses "os/arch[/variant]".
+func parsePlatform(s string) (*v1.Platform, error) {
+	if s == "" {
+		return &v1.Platform{OS: "linux", Architecture: runtime.GOARCH}, nil
+	}
+	p, err := v1.ParsePlatform(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --platform %q (want os/arch[/variant], e.g. linux/arm64): %w", s, err)
+	}
+	return p, nil
+}
+
+// ErrNotFound is returned when a reference names nothing that can be opened.
+var ErrNotFound = errors.New("image not found")
+
+// Open resolves ref and opens the image. Prefixes select the source explicitly:
+// "oci:" (an OCI layout folder or OCI tarball, optionally ":tag" or "@digest"),
+// "archive:" or "docker-archive:" (a `docker save` tarball), "registry://" (a registry).
+// Without a prefix, an existing file or folder is opened first, else the registry.
+func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
+	switch {
+	case strings.HasPrefix(ref, "oci:"):
+		p, sel := splitLayoutRef(strings.TrimPrefix(ref, "oci:"))
+		return openPath(ctx, ref, p, sel, opts)
+	case strings.HasPrefix(ref, "archive:"), strings.HasPrefix(ref, "docker-archive:"):
+		p := ref[strings.Index(ref, ":")+1:]
+		return openPath(ctx, ref, p, "", opts)
+	case strings.HasPrefix(ref, "registry://"):
+		return OpenRegistry(ctx, strings.TrimPrefix(ref, "registry://"), opts)
+	case strings.HasPrefix(ref, "docker://"):
+		return nil, fmt.Errorf("%s: reading images from the Docker Engine is not available in this version; save it first (docker save -o img.tar %s) and scan img.tar", ref, strings.TrimPrefix(ref, "docker://"))
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return openPath(ctx, ref, ref, "", opts)
+	}
+	if looksLikePath(ref) {
+		return nil, fmt.Errorf("%s: no such file or folder: %w", ref, ErrNotFound)
+	}
+	return OpenRegistry(ctx, ref, opts)
+}
+
+// looksLikePath tells apart "./x.tar", "/a/b", "x.tar" from registry references.
+func looksLikePath(ref string) bool {
+	if strings.HasPrefix(ref, ".") || strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "~") {
+		return true
+	}
+	for _, ext := range []string{".tar", ".tar.gz", ".tgz", ".tar.zst"} {
+		if strings.HasSuffix(ref, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitLayoutRef splits "path:tag" or "path@sha256:..." into the path and the selector.
+func splitLayoutRef(s string) (string, string) {
+	if i := strings.LastIndex(s, "@sha256:"); i > 0 {
+		return s[:i], s[i+1:]
+	}
+	if _, err := os.Stat(s); err == nil {
+		return s, ""
+	}
+	if i := strings.LastIndex(s, ":"); i > 0 && !strings.Contains(s[i:], "/") {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+func openPath(ctx context.Context, name, p, sel string, opts Options) (*Image, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if st.IsDir() {
+		if _, err := os.Stat(filepath.Join(p, "index.json")); err != nil {
+			return nil, fmt.Errorf("%s: folder has no index.json, so it is not an OCI image layout (to scan a root filesystem folder use `shipshape rootfs %s`)", name, p)
+		}
+		img, err := openOCI(ctx, dirStore(p), name, sel, opts)
+		if err != nil {
+			return nil, err
+		}
+		img.Kind = "oci-layout"
+		return img, nil
+	}
+	return openArchive(ctx, name, p, sel, opts)
+}
