@@ -68,6 +68,9 @@ func parsePlatform(s string) (*v1.Platform, error) {
 		return &v1.Platform{OS: "linux", Architecture: runtime.GOARCH}, nil
 	}
 	p, err := v1.ParsePlatform(s)
+	if err == nil && (p.OS == "" || p.Architecture == "") {
+		err = errors.New("both os and architecture are needed")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid --platform %q (want os/arch[/variant], e.g. linux/arm64): %w", s, err)
 	}
