@@ -1,0 +1,285 @@
+// Package cyclonedx writes an inventory as a CycloneDX 1.6 JSON SBOM: the scanned target as
+// the metadata component, its operating system and one library component per package, with
+// shipshape's own facts (source package, location, layer) as shipshape: properties.
+package cyclonedx
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/report"
+)
+
+// Property names, in the shipshape: namespace.
+const (
+	PropPackageType          = "shipshape:package:type"
+	PropPackageSourceName    = "shipshape:package:sourceName"
+	PropPackageSourceVersion = "shipshape:package:sourceVersion"
+	PropPackageMaintainer    = "shipshape:package:maintainer"
+	PropPackageModularity    = "shipshape:package:modularityLabel"
+	PropLocationPath         = "shipshape:location:0:path"
+	PropLayerDiffID          = "shipshape:layer:diffID"
+	PropLayerCreatedBy       = "shipshape:layer:createdBy"
+	PropLayerIndex           = "shipshape:layer:index"
+	PropTargetKind           = "shipshape:target:kind"
+	PropImageRepoTag         = "shipshape:image:repoTag"
+	PropImageRepoDigest      = "shipshape:image:repoDigest"
+	PropImagePlatform        = "shipshape:image:platform"
+	PropImageManifestDigest  = "shipshape:image:manifestDigest"
+)
+
+const schemaURL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+
+// Write writes inv to w as an indented CycloneDX 1.6 JSON document. The output depends only
+// on inv and opts: packages are sorted (report.Sorted), bom-refs and the serial number are
+// derived from content, and metadata.timestamp is written only when opts.Now is set.
+func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
+	bom, err := BOM(inv, opts)
+	if err != nil {
+		return err
+	}
+	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true).SetEscapeHTML(false)
+	if err := enc.Encode(bom); err != nil {
+		return fmt.Errorf("writing CycloneDX for %s: %w", inv.Target.Name, err)
+	}
+	return nil
+}
+
+// BOM builds the CycloneDX document Write writes.
+func BOM(inv *inventory.Inventory, opts report.Options) (*cdx.BOM, error) {
+	inv, err := report.Sorted(inv)
+	if err != nil {
+		return nil, fmt.Errorf("cyclonedx: %w", err)
+	}
+
+	target := targetComponent(inv.Target)
+	var components []cdx.Component
+	if inv.OS.Known() {
+		components = append(components, osComponent(inv.OS))
+	}
+	purls := make([]string, len(inv.Packages))
+	for i := range inv.Packages {
+		purls[i] = report.PURL(&inv.Packages[i], inv.OS)
+	}
+	refs := bomRefs(inv.Packages, purls)
+	for i := range inv.Packages {
+		components = append(components, packageComponent(&inv.Packages[i], purls[i], refs[i]))
+	}
+
+	dependsOn := make([]string, 0, len(components))
+	for _, c := range components {
+		dependsOn = append(dependsOn, c.BOMRef)
+	}
+	dep := cdx.Dependency{Ref: target.BOMRef}
+	if len(dependsOn) > 0 {
+		dep.Dependencies = &dependsOn
+	}
+
+	name, version := opts.Tool()
+	tools := []cdx.Component{{Type: cdx.ComponentTypeApplication, Name: name, Version: version}}
+	meta := &cdx.Metadata{
+		Tools:     &cdx.ToolsChoice{Components: &tools},
+		Component: &target,
+	}
+	if ts, ok := opts.Timestamp(); ok {
+		meta.Timestamp = ts.Format(time.RFC3339)
+	}
+
+	bom := &cdx.BOM{
+		JSONSchema:   schemaURL,
+		BOMFormat:    cdx.BOMFormat,
+		SpecVersion:  cdx.SpecVersion1_6,
+		SerialNumber: serialNumber(inv.Target, purls),
+		Version:      1,
+		Metadata:     meta,
+		Dependencies: &[]cdx.Dependency{dep},
+	}
+	if len(components) > 0 {
+		bom.Components = &components
+	}
+	return bom, nil
+}
+
+func targetComponent(t inventory.Target) cdx.Component {
+	c := cdx.Component{Name: t.Name, BOMRef: "target:" + t.Name}
+	props := []cdx.Property{{Name: PropTargetKind, Value: t.Kind}}
+	switch t.Kind {
+	case "image":
+		c.Type = cdx.ComponentTypeContainer
+		c.Version = t.ImageID
+		if t.ImageID != "" {
+			c.BOMRef = "target:" + t.ImageID
+		}
+		for _, tag := range t.RepoTags {
+			props = append(props, cdx.Property{Name: PropImageRepoTag, Value: tag})
+		}
+		for _, d := range t.RepoDigests {
+			props = append(props, cdx.Property{Name: PropImageRepoDigest, Value: d})
+		}
+		if t.ManifestDigest != "" {
+			props = append(props, cdx.Property{Name: PropImageManifestDigest, Value: t.ManifestDigest})
+		}
+		if t.Platform != "" {
+			props = append(props, cdx.Property{Name: PropImagePlatform, Value: t.Platform})
+		}
+	case "rootfs", "filesystem", "sbom":
+		// A folder or file on disk.
+		c.Type = cdx.ComponentTypeFile
+	default:
+		c.Type = cdx.ComponentTypeApplication
+	}
+	if t.Kind == "" {
+		props = props[1:]
+	}
+	if len(props) > 0 {
+		c.Properties = &props
+	}
+	return c
+}
+
+func osComponent(o *inventory.OS) cdx.Component {
+	ref := "os:" + o.Family
+	if o.Version != "" {
+		ref += "@" + o.Version
+	}
+	return cdx.Component{
+		BOMRef:      ref,
+		Type:        cdx.ComponentTypeOS,
+		Name:        o.Family,
+		Version:     o.Version,
+		Description: o.PrettyName,
+	}
+}
+
+func packageComponent(p *inventory.Package, purl, ref string) cdx.Component {
+	c := cdx.Component{
+		BOMRef:     ref,
+		Type:       cdx.ComponentTypeLibrary,
+		Name:       p.Name,
+		Version:    p.Version,
+		PackageURL: purl,
+		Licenses:   licenses(p.Licenses),
+	}
+	var props []cdx.Property
+	add := func(name, value string) {
+		if value != "" {
+			props = append(props, cdx.Property{Name: name, Value: value})
+		}
+	}
+	add(PropPackageType, p.Type)
+	add(PropPackageSourceName, p.SourceName)
+	add(PropPackageSourceVersion, p.SourceVersion)
+	add(PropPackageMaintainer, p.Maintainer)
+	add(PropPackageModularity, p.Modularity)
+	add(PropLocationPath, p.Location)
+	if p.Layer != nil {
+		add(PropLayerDiffID, p.Layer.DiffID)
+		add(PropLayerCreatedBy, p.Layer.CreatedBy)
+		add(PropLayerIndex, strconv.Itoa(p.Layer.Index))
+	}
+	if len(props) > 0 {
+		c.Properties = &props
+	}
+	return c
+}
+
+// licenses maps licence strings to CycloneDX: an SPDX id becomes license.id, anything else
+// license.name, and a lone valid SPDX expression becomes expression (CycloneDX does not allow
+// an expression next to other licences, so an expression among several is kept as a name).
+func licenses(ls []string) *cdx.Licenses {
+	var out cdx.Licenses
+	seen := make(map[string]bool)
+	for _, l := range ls {
+		l = strings.TrimSpace(l)
+		if l == "" || seen[l] {
+			continue
+		}
+		seen[l] = true
+		if id, ok := report.SPDXLicenseID(l); ok {
+			out = append(out, cdx.LicenseChoice{License: &cdx.License{ID: id}})
+			continue
+		}
+		out = append(out, cdx.LicenseChoice{License: &cdx.License{Name: l}})
+	}
+	if len(out) == 1 && out[0].License.Name != "" {
+		if expr, ok := report.SPDXExpression(out[0].License.Name); ok {
+			out[0] = cdx.LicenseChoice{Expression: expr}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &out
+}
+
+// bomRefs gives each package its purl as bom-ref. Packages that share a purl (the same
+// package recorded at two locations) get the purl plus "#" and a hash of what tells them
+// apart, so every ref is unique and does not depend on which other packages are present.
+func bomRefs(pkgs []inventory.Package, purls []string) []string {
+	count := make(map[string]int)
+	for _, p := range purls {
+		count[p]++
+	}
+	refs := make([]string, len(pkgs))
+	used := make(map[string]bool)
+	for i := range pkgs {
+		p := &pkgs[i]
+		ref := purls[i]
+		if ref == "" || count[ref] > 1 {
+			id := p.Key()
+			if p.Layer != nil {
+				id += "\x00" + p.Layer.DiffID
+			}
+			base := ref
+			if base == "" {
+				base = "pkg:" + p.Type + "/" + p.Name
+			}
+			ref = base + "#" + shortHash(id, 12)
+		}
+		// Packages equal in everything Key covers are indistinguishable in the report;
+		// number the repeats in (sorted) order.
+		if used[ref] {
+			n := 2
+			for used[ref+"-"+strconv.Itoa(n)] {
+				n++
+			}
+			ref += "-" + strconv.Itoa(n)
+		}
+		used[ref] = true
+		refs[i] = ref
+	}
+	return refs
+}
+
+func shortHash(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:n]
+}
+
+// serialNumber derives a UUID (RFC 9562 version 8, the custom, hash-based kind) from a
+// sha256 of the target's identity and the sorted component purls.
+func serialNumber(t inventory.Target, purls []string) string {
+	sorted := slices.Clone(purls)
+	slices.Sort(sorted)
+	h := sha256.New()
+	fmt.Fprintf(h, "shipshape cyclonedx serial v1\x00%s\x00%s\x00%s\x00%s\x00", t.Kind, t.Name, t.ImageID, t.ManifestDigest)
+	for _, p := range sorted {
+		fmt.Fprintf(h, "%s\x00", p)
+	}
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x80 // version 8
+	u[8] = u[8]&0x3f | 0x80 // variant 10 (RFC 9562)
+	x := hex.EncodeToString(u[:])
+	return "urn:uuid:" + x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}

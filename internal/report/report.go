@@ -1,0 +1,110 @@
+// Package report holds what every report writer shares: the options a writer takes, the
+// order packages are written in, and the SPDX licence identifiers the SBOM formats check
+// licences against. Each format lives in its own subpackage with one Write function.
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+)
+
+// DefaultToolName names the tool in reports when Options.ToolName is empty.
+const DefaultToolName = "shipshape"
+
+// Options are the settings every report writer takes.
+type Options struct {
+	// ToolName and ToolVersion name the program that wrote the report.
+	ToolName    string
+	ToolVersion string
+	// Now, when set, gives the time recorded in the report. When nil, formats that can
+	// leave the time out do, so that output depends on the inventory alone; SPDX, which
+	// requires a creation time, refuses to write without it.
+	Now func() time.Time
+	// Color is reserved for the table writer; it is ignored for now.
+	Color bool
+}
+
+// Tool returns the tool name (DefaultToolName when unset) and version.
+func (o Options) Tool() (name, version string) {
+	name = o.ToolName
+	if name == "" {
+		name = DefaultToolName
+	}
+	return name, o.ToolVersion
+}
+
+// Timestamp returns Now() in UTC truncated to whole seconds, and false when Now is nil.
+func (o Options) Timestamp() (time.Time, bool) {
+	if o.Now == nil {
+		return time.Time{}, false
+	}
+	return o.Now().UTC().Truncate(time.Second), true
+}
+
+// ErrNilInventory is returned by writers given a nil inventory.
+var ErrNilInventory = errors.New("no inventory to report")
+
+// Sorted returns a copy of inv whose layers are ordered by index and whose packages and
+// warnings are in the order Inventory.Sort gives, with ties that Sort leaves in input order
+// broken by purl, layer and finally the package's whole JSON encoding. Writers call it so
+// that their output does not depend on the order of the input; inv itself is not changed.
+func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
+	if inv == nil {
+		return nil, ErrNilInventory
+	}
+	c := *inv
+	c.Layers = slices.Clone(inv.Layers)
+	slices.SortStableFunc(c.Layers, func(a, b inventory.Layer) int {
+		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.DiffID, b.DiffID))
+	})
+	c.Packages = slices.Clone(inv.Packages)
+	slices.SortStableFunc(c.Packages, ComparePackages)
+	c.Warnings = slices.Clone(inv.Warnings)
+	slices.SortStableFunc(c.Warnings, func(a, b inventory.Warning) int {
+		return cmp.Or(strings.Compare(a.Layer, b.Layer), strings.Compare(a.Path, b.Path),
+			strings.Compare(a.Message, b.Message))
+	})
+	return &c, nil
+}
+
+// ComparePackages orders packages as Inventory.Sort does (type, name, version, arch,
+// location) and breaks the ties it leaves so that the order is total: packages that
+// compare equal encode to the same JSON and so are indistinguishable in any report.
+func ComparePackages(a, b inventory.Package) int {
+	if c := cmp.Or(
+		strings.Compare(a.Type, b.Type),
+		strings.Compare(a.Name, b.Name),
+		strings.Compare(a.Version, b.Version),
+		strings.Compare(a.Arch, b.Arch),
+		strings.Compare(a.Location, b.Location),
+		strings.Compare(a.PURL, b.PURL),
+	); c != 0 {
+		return c
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		// A Package holds only strings, ints and bools: Marshal cannot fail.
+		return 0
+	}
+	return bytes.Compare(ja, jb)
+}
+
+// PURL returns the package URL of p: its own when set, else one built from the package
+// and the OS as the analyzers would, or "" when p has no type or name to build one from.
+func PURL(p *inventory.Package, o *inventory.OS) string {
+	if p.PURL != "" {
+		return p.PURL
+	}
+	if p.Type == "" || p.Name == "" {
+		return ""
+	}
+	return inventory.PURL(p, o)
+}

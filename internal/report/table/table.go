@@ -1,0 +1,154 @@
+// Package table writes an inventory as plain text for terminals: a few header lines about
+// the target, then one aligned row per package, then the warnings.
+package table
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/report"
+)
+
+// CreatedByWidth is how many characters of a layer's created_by the LAYER column shows.
+const CreatedByWidth = 40
+
+// Write writes inv to w as a table: header lines (target, OS, layer count), then the packages
+// in inventory order (report.Sorted) with the columns TYPE NAME VERSION SOURCE LAYER, then
+// the warnings. The output depends only on inv; opts.Color is reserved and ignored for now.
+func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
+	inv, err := report.Sorted(inv)
+	if err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	if err := write(w, inv); err != nil {
+		return fmt.Errorf("table: writing the report for %s: %w", inv.Target.Name, err)
+	}
+	return nil
+}
+
+func write(w io.Writer, inv *inventory.Inventory) error {
+	ew := &errWriter{w: w}
+	t := inv.Target
+	target := clean(t.Name)
+	if kind := strings.Join(nonEmpty(t.Kind, t.Platform), ", "); kind != "" {
+		target += " (" + clean(kind) + ")"
+	}
+	header := func(label, value string) { fmt.Fprintf(ew, "%-10s%s\n", label+":", value) }
+	header("Target", target)
+	if t.ImageID != "" {
+		header("Image ID", inventory.ShortDigest(t.ImageID))
+	}
+	header("OS", osLine(inv.OS))
+	header("Layers", strconv.Itoa(len(inv.Layers)))
+	header("Packages", strconv.Itoa(len(inv.Packages)))
+	if len(inv.Warnings) > 0 {
+		header("Warnings", strconv.Itoa(len(inv.Warnings)))
+	}
+	fmt.Fprintln(ew)
+
+	if len(inv.Packages) == 0 {
+		fmt.Fprintln(ew, "No packages found.")
+	} else {
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TYPE\tNAME\tVERSION\tSOURCE\tLAYER")
+		for i := range inv.Packages {
+			p := &inv.Packages[i]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(p.Type), cell(p.Name), cell(p.Version), cell(source(p)), cell(layer(p.Layer)))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	if len(inv.Warnings) > 0 {
+		fmt.Fprintln(ew, "\nWarnings:")
+		for _, wn := range inv.Warnings {
+			fmt.Fprintf(ew, "  %s\n", clean(wn.String()))
+		}
+	}
+	return ew.err
+}
+
+func osLine(o *inventory.OS) string {
+	if !o.Known() {
+		return "unknown"
+	}
+	if o.PrettyName != "" {
+		return clean(o.PrettyName)
+	}
+	return clean(strings.Join(nonEmpty(o.Family, o.Version), " "))
+}
+
+func source(p *inventory.Package) string {
+	if p.SourceName == "" {
+		return ""
+	}
+	if p.SourceVersion != "" && p.SourceVersion != p.Version {
+		return p.SourceName + " " + p.SourceVersion
+	}
+	return p.SourceName
+}
+
+// layer shows the layer's index and the start of its created_by, whitespace collapsed.
+func layer(l *inventory.LayerRef) string {
+	if l == nil {
+		return ""
+	}
+	s := strconv.Itoa(l.Index)
+	if by := strings.Join(strings.Fields(clean(l.CreatedBy)), " "); by != "" {
+		if r := []rune(by); len(r) > CreatedByWidth {
+			by = strings.TrimRight(string(r[:CreatedByWidth]), " ")
+		}
+		s += " " + by
+	}
+	return s
+}
+
+// cell makes a value safe for one tabwriter cell: control characters (tabs, newlines,
+// escape sequences) become spaces, and an empty value is shown as "-".
+func cell(s string) string {
+	s = strings.TrimSpace(clean(s))
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errWriter remembers the first write error so that the formatting code can stay linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
