@@ -88,9 +88,14 @@ func explainRegistryError(ref string, err error) error {
 			return fmt.Errorf("%s: not found in the registry: %w", ref, errors.Join(ErrNotFound, err))
 		}
 	}
-	var uerr *x509.UnknownAuthorityError
+	// crypto/x509 returns UnknownAuthorityError as a value, not a pointer.
+	var uerr x509.UnknownAuthorityError
 	if errors.As(err, &uerr) {
 		return fmt.Errorf("%s: the registry's TLS certificate is not trusted; add its CA with --registry-ca, or use --insecure only if you accept the risk: %w", ref, err)
+	}
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		return fmt.Errorf("%s: the registry's TLS certificate failed verification (wrong host name, expired?); fix the certificate, or use --insecure only if you accept the risk: %w", ref, err)
 	}
 	var nerr net.Error
 	var operr *net.OpError
@@ -98,6 +103,17 @@ func explainRegistryError(ref string, err error) error {
 		return fmt.Errorf("%s: the registry cannot be reached (offline, or wrong host?): %w", ref, err)
 	}
 	return fmt.Errorf("%s: %w", ref, err)
+}
+
+// explainLayerError explains a failure to fetch one layer blob of an image whose manifest
+// was read. A 404 here means the registry lost a blob the manifest names, not that the
+// image is missing, so it does not wrap ErrNotFound.
+func explainLayerError(ref string, digest v1.Hash, err error) error {
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s: layer blob %s is missing from the registry although the image's manifest names it (the registry is incomplete; push the image again): %w", ref, digest, err)
+	}
+	return fmt.Errorf("layer %s: %w", digest, explainRegistryError(ref, err))
 }
 
 // OpenRegistry opens an image from a registry. Anonymous access, basic auth and bearer
@@ -162,11 +178,11 @@ func OpenRegistry(ctx context.Context, ref string, opts Options) (*Image, error)
 			}
 			l, err := rimg.LayerByDigest(d.Digest)
 			if err != nil {
-				return nil, explainRegistryError(ref, err)
+				return nil, explainLayerError(ref, d.Digest, err)
 			}
 			rc, err := l.Compressed()
 			if err != nil {
-				return nil, explainRegistryError(ref, err)
+				return nil, explainLayerError(ref, d.Digest, err)
 			}
 			return rc, nil
 		}
