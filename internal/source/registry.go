@@ -85,7 +85,7 @@ func explainRegistryError(ref string, err error) error {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			return fmt.Errorf("%s: the registry refused the credentials (HTTP %d); log in with `docker login`, or pass --username/--password: %w", ref, terr.StatusCode, err)
 		case http.StatusNotFound:
-			return fmt.Errorf("%s: not found in the registry: %w", ref, errors.Join(ErrNotFound, err))
+			return fmt.Errorf("%s: %w in the registry: %w", ref, ErrNotFound, err)
 		}
 	}
 	// crypto/x509 returns UnknownAuthorityError as a value, not a pointer.
@@ -196,6 +196,8 @@ func OpenRegistry(ctx context.Context, ref string, opts Options) (*Image, error)
 	if t, ok := r.(name.Tag); ok {
 		img.RepoTags = []string{t.Name()}
 	}
-	img.RepoDigests = []string{r.Context().Name() + "@" + digest.String()}
+	// Like `docker inspect`, the repo digest is what the reference resolved to: the index
+	// digest for a multi-platform image, the manifest digest otherwise.
+	img.RepoDigests = []string{r.Context().Name() + "@" + desc.Digest.String()}
 	return img, nil
 }

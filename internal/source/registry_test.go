@@ -145,7 +145,9 @@ func openRegistryImage(t *testing.T, ref string, opts Options) (*Image, error) {
 
 // checkRegistryImage checks that got is exactly want as pushed to host/repo: identity,
 // layers, and every layer's bytes as stored in the registry.
-func checkRegistryImage(t *testing.T, got *Image, want v1.Image, host, repo string) {
+// checkRegistryImage checks got against the pushed image. The repo digest is the manifest
+// digest, or indexDigest when the reference resolved to a multi-platform index.
+func checkRegistryImage(t *testing.T, got *Image, want v1.Image, host, repo string, indexDigest ...string) {
 	t.Helper()
 	if got.Kind != "registry" {
 		t.Errorf("Kind = %q, want registry", got.Kind)
@@ -161,7 +163,11 @@ func checkRegistryImage(t *testing.T, got *Image, want v1.Image, host, repo stri
 	if got.ManifestDigest != md {
 		t.Errorf("ManifestDigest = %s, want %s", got.ManifestDigest, md)
 	}
-	if wantRD := host + "/" + repo + "@" + md; !slices.Contains(got.RepoDigests, wantRD) {
+	rd := md
+	if len(indexDigest) > 0 {
+		rd = indexDigest[0]
+	}
+	if wantRD := host + "/" + repo + "@" + rd; !slices.Contains(got.RepoDigests, wantRD) {
 		t.Errorf("RepoDigests = %q, want it to hold %s", got.RepoDigests, wantRD)
 	}
 	for i, l := range layers {
@@ -554,7 +560,11 @@ func TestRegistryMultiPlatform(t *testing.T) {
 			if got.Platform != "linux/"+tt.wantArch {
 				t.Errorf("Platform = %q, want linux/%s", got.Platform, tt.wantArch)
 			}
-			checkRegistryImage(t, got, tt.want, host, testRepo)
+			idxDigest, err := idx.Digest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRegistryImage(t, got, tt.want, host, testRepo, idxDigest.String())
 		})
 	}
 }
