@@ -1,0 +1,25 @@
+// Package all holds the one explicit list of analyzers shipshape runs by default.
+package all
+
+import (
+	"github.com/shipshape-dev/shipshape/internal/analyzer"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/apk"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/rpm"
+)
+
+// OS returns the analyzers that identify the operating system and its packages.
+func OS() analyzer.Set {
+	return analyzer.Set{
+		osrelease.New(),
+		dpkg.New(),
+		apk.New(),
+		rpm.New(),
+	}
+}
+
+// Default returns every analyzer a scan runs unless told otherwise.
+func Default() analyzer.Set {
+	return OS()
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/report"
+	"github.com/shipshape-dev/shipshape/internal/report/cyclonedx"
+	"github.com/shipshape-dev/shipshape/internal/report/jsonreport"
+	"github.com/shipshape-dev/shipshape/internal/report/spdx"
+	"github.com/shipshape-dev/shipshape/internal/report/table"
+)
+
+type writerFunc func(io.Writer, *inventory.Inventory, report.Options) error
+
+// writers maps --format names to report writers.
+var writers = map[string]writerFunc{
+	"table":     table.Write,
+	"json":      jsonreport.Write,
+	"cyclonedx": cyclonedx.Write,
+	"spdx-json": spdx.Write,
+}
+
+func formatNames() string {
+	names := make([]string, 0, len(writers))
+	for n := range writers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// writeReport renders the report in memory first, so a failed write never leaves a partial
+// output file behind, then writes it to --output (atomically) or standard output.
+func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
+	w, ok := writers[format]
+	if !ok {
+		return fmt.Errorf("unknown --format %q (choose one of %s)", format, formatNames())
+	}
+	opts := report.Options{ToolName: "shipshape", ToolVersion: Version()}
+	if format == "spdx-json" {
+		// SPDX requires a creation time; other formats stay byte-identical between runs.
+		opts.Now = g.now
+	}
+	var buf bytes.Buffer
+	if err := w(&buf, inv, opts); err != nil {
+		return fmt.Errorf("writing the %s report: %w", format, err)
+	}
+	if g.output == "" || g.output == "-" {
+		_, err := g.stdout.Write(buf.Bytes())
+		return err
+	}
+	return writeFileAtomic(g.output, buf.Bytes())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".shipshape-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

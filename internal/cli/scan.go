@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipshape-dev/shipshape/internal/analyzer/all"
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/layer"
+	"github.com/shipshape-dev/shipshape/internal/source"
+)
+
+// imageFlags are the flags of commands that open images.
+type imageFlags struct {
+	platform    string
+	insecure    bool
+	username    string
+	password    string
+	registryCA  []string
+	maxFileSize int64
+}
+
+func (f *imageFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, as os/arch[/variant] (default: linux/<this machine>)")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS for the registry")
+	fl.StringVar(&f.username, "username", "", "registry user name (default: docker config and credential helpers)")
+	fl.StringVar(&f.password, "password", "", "registry password or token")
+	fl.StringSliceVar(&f.registryCA, "registry-ca", nil, "PEM file of a CA to trust for the registry (repeatable)")
+	fl.Int64Var(&f.maxFileSize, "max-file-size", layer.DefaultLimits.MaxFileSize, "largest file (bytes) read for analysis; larger ones are skipped with a warning")
+}
+
+func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
+	opts := source.Options{
+		Platform: f.platform,
+		Registry: source.RegistryOptions{
+			Insecure:  f.insecure,
+			Username:  f.username,
+			Password:  f.password,
+			UserAgent: "shipshape/" + Version(),
+		},
+	}
+	if len(f.registryCA) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		for _, p := range f.registryCA {
+			pem, err := os.ReadFile(p)
+			if err != nil {
+				return opts, fmt.Errorf("--registry-ca: %w", err)
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return opts, fmt.Errorf("--registry-ca %s: no PEM certificate found in the file", p)
+			}
+		}
+		opts.Registry.RootCAs = pool
+	}
+	return opts, nil
+}
+
+func (g *globals) scanner(f *imageFlags) *layer.Scanner {
+	s := &layer.Scanner{
+		Walker:   &layer.Walker{Analyzers: all.Default(), Limits: layer.Limits{MaxFileSize: f.maxFileSize}},
+		Parallel: g.parallel,
+	}
+	if !g.noCache && g.cacheDir != "" {
+		s.Cache = &layer.Cache{Dir: g.cacheDir}
+	}
+	if !g.quiet {
+		s.Progress = newProgress(g.stderr)
+	}
+	return s
+}
+
+// scanImage opens ref and inventories it. A partial inventory comes back with an error
+// when some layer could not be read.
+func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*inventory.Inventory, error) {
+	sopts, err := f.sourceOptions(g)
+	if err != nil {
+		return nil, err
+	}
+	img, err := source.Open(ctx, ref, sopts)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	specs := make([]layer.Spec, len(img.Layers))
+	for i, l := range img.Layers {
+		specs[i] = layer.Spec{DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy, Open: l.Open}
+	}
+	s := g.scanner(f)
+	inv, err := s.ScanImage(ctx, specs)
+	if p, ok := s.Progress.(*progress); ok {
+		p.finish()
+	}
+	if inv == nil {
+		return nil, err
+	}
+	inv.Target = inventory.Target{
+		Name:           ref,
+		Kind:           "image",
+		ImageID:        img.ImageID,
+		ManifestDigest: img.ManifestDigest,
+		RepoTags:       img.RepoTags,
+		RepoDigests:    img.RepoDigests,
+		Platform:       img.Platform,
+	}
+	if err != nil {
+		return inv, fmt.Errorf("%s: the scan is incomplete: %w", ref, err)
+	}
+	return inv, nil
+}
+
+func (g *globals) scanDir(ctx context.Context, dir, kind string, f *imageFlags) (*inventory.Inventory, error) {
+	s := g.scanner(f)
+	inv, err := s.ScanDir(ctx, dir)
+	if inv == nil {
+		return nil, err
+	}
+	inv.Target = inventory.Target{Name: dir, Kind: kind}
+	return inv, err
+}
+
+func (g *globals) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if g.timeout > 0 {
+		return context.WithTimeout(ctx, g.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// finishScan prints warnings, writes the report and turns a partial scan into the error
+// exit code while keeping the report.
+func (g *globals) finishScan(inv *inventory.Inventory, scanErr error, format string) error {
+	if inv == nil {
+		return scanErr
+	}
+	if !g.quiet {
+		for _, w := range inv.Warnings {
+			fmt.Fprintf(g.stderr, "warning: %s\n", w)
+		}
+		if !inv.OS.Known() && inv.Target.Kind != "filesystem" {
+			fmt.Fprintln(g.stderr, "warning: the operating system was not recognised (no os-release or similar file); OS packages may be missing")
+		}
+	}
+	if err := g.writeReport(inv, format); err != nil {
+		return errors.Join(err, scanErr)
+	}
+	return scanErr
+}
+
+func newImageCmd(g *globals) *cobra.Command {
+	f := &imageFlags{}
+	cmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image: a docker-archive or OCI tarball, an OCI layout, or a registry reference",
+		Long: `Scan a container image. REF may be
+  a file from "docker save" (any Docker version, also gzip or zstd compressed) or an OCI tarball,
+  oci:DIR[:TAG|@DIGEST]      an OCI image layout folder (nested indexes, --platform),
+  archive:FILE               a docker-archive, explicitly,
+  registry://REF or REF       a registry reference such as 127.0.0.1:5000/app:1.2.
+An existing file or folder is tried first, then the registry.`,
+		Example: `  shipshape image alpine.tar
+  shipshape image oci:./layout:1.0 --platform linux/arm64
+  shipshape image 127.0.0.1:5000/app:1.2 --format json -o app.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := g.withTimeout(cmd.Context())
+			defer cancel()
+			inv, err := g.scanImage(ctx, args[0], f)
+			return g.finishScan(inv, err, g.format)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newRootfsCmd(g *globals) *cobra.Command {
+	f := &imageFlags{}
+	cmd := &cobra.Command{
+		Use:   "rootfs DIR",
+		Short: "Scan an unpacked root filesystem folder",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := g.withTimeout(cmd.Context())
+			defer cancel()
+			inv, err := g.scanDir(ctx, args[0], "rootfs", f)
+			return g.finishScan(inv, err, g.format)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newFSCmd(g *globals) *cobra.Command {
+	f := &imageFlags{}
+	cmd := &cobra.Command{
+		Use:   "fs DIR",
+		Short: "Scan a source tree (language dependency files)",
+		Long: `Scan a source tree. This version finds OS package databases only; language
+lock files and manifests are recognised in a later version.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := g.withTimeout(cmd.Context())
+			defer cancel()
+			inv, err := g.scanDir(ctx, args[0], "filesystem", f)
+			return g.finishScan(inv, err, g.format)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newSBOMCmd(g *globals) *cobra.Command {
+	f := &imageFlags{}
+	cmd := &cobra.Command{
+		Use:   "sbom TARGET",
+		Short: "Write a software bill of materials (CycloneDX, SPDX or shipshape JSON) for an image or folder",
+		Long: `Write an SBOM. TARGET is anything "shipshape image" accepts, or a folder (scanned
+as a root filesystem). --format is cyclonedx (default), spdx-json or json.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format := g.format
+			if !cmd.Flags().Changed("format") && os.Getenv("SHIPSHAPE_FORMAT") == "" {
+				format = "cyclonedx"
+			}
+			if format == "table" {
+				return fmt.Errorf("sbom writes cyclonedx, spdx-json or json; use `shipshape image` for a table")
+			}
+			ctx, cancel := g.withTimeout(cmd.Context())
+			defer cancel()
+			var inv *inventory.Inventory
+			var err error
+			if st, serr := os.Stat(args[0]); serr == nil && st.IsDir() && !isLayout(args[0]) {
+				inv, err = g.scanDir(ctx, args[0], "rootfs", f)
+			} else {
+				inv, err = g.scanImage(ctx, args[0], f)
+			}
+			return g.finishScan(inv, err, format)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func isLayout(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "index.json"))
+	return err == nil
+}
