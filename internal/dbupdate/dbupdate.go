@@ -55,6 +55,7 @@ var (
 	ErrDigest       = errors.New("the downloaded DB does not match its signed digest")
 	ErrSchema       = errors.New("the mirror's DB schema does not match this shipshape")
 	ErrUpToDate     = errors.New("the DB is already up to date")
+	errNotFound     = errors.New("not found")
 )
 
 // GenerateKey writes a new key pair: priv (base64 seed, mode 0600) and pub (base64 public key).
@@ -94,7 +95,8 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	return ed25519.PublicKey(raw), nil
 }
 
-// Publish compresses the DB at dbPath into dir (dir/v1/...) with signed metadata.
+// Publish compresses the DB at dbPath into dir (dir/v1/...) with metadata signed by key
+// (unsigned when key is nil).
 func Publish(dbPath, dir string, key ed25519.PrivateKey) (*Metadata, error) {
 	db, err := vulndb.Open(dbPath)
 	if err != nil {
@@ -140,13 +142,17 @@ func Publish(dbPath, dir string, key ed25519.PrivateKey) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig := ed25519.Sign(key, mdJSON)
 	if err := os.Rename(tmp.Name(), filepath.Join(out, DBFile)); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(out, MetadataFile), mdJSON, 0o644); err != nil {
 		return nil, err
 	}
+	if key == nil {
+		// unsigned: only for air-gapped bundles imported with --allow-unsigned
+		return md, nil
+	}
+	sig := ed25519.Sign(key, mdJSON)
 	if err := os.WriteFile(filepath.Join(out, SignatureFile), []byte(base64.StdEncoding.EncodeToString(sig)+"\n"), 0o644); err != nil {
 		return nil, err
 	}
@@ -171,6 +177,9 @@ type Options struct {
 	Client    *http.Client
 	// Force downloads even when the local DB is as new as the mirror's.
 	Force bool
+	// AllowUnsigned accepts a mirror without a signature file (air-gapped bundles made
+	// without --sign). A signature that is present must still verify.
+	AllowUnsigned bool
 	// Progress wraps the DB download to show progress.
 	Progress func(size int64, r io.Reader) io.Reader
 }
@@ -189,6 +198,9 @@ func (o Options) get(ctx context.Context, name string, limit int64) ([]byte, err
 		return nil, fmt.Errorf("fetching %s: %w", o.url(name), err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("fetching %s: HTTP %s: %w", o.url(name), resp.Status, errNotFound)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetching %s: HTTP %s", o.url(name), resp.Status)
 	}
@@ -223,12 +235,16 @@ func Update(ctx context.Context, dst string, opts Options) (*Metadata, error) {
 		return nil, err
 	}
 	sigText, err := opts.get(ctx, SignatureFile, 4096)
-	if err != nil {
+	switch {
+	case err != nil && opts.AllowUnsigned && errors.Is(err, errNotFound):
+		// unsigned bundle, accepted on request; digest and schema are still checked
+	case err != nil:
 		return nil, err
-	}
-	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigText)))
-	if err != nil || !ed25519.Verify(opts.PublicKey, mdJSON, sig) {
-		return nil, fmt.Errorf("%w (mirror %s): the DB was not signed by the expected key; nothing was changed", ErrBadSignature, opts.Mirror)
+	default:
+		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigText)))
+		if err != nil || !ed25519.Verify(opts.PublicKey, mdJSON, sig) {
+			return nil, fmt.Errorf("%w (mirror %s): the DB was not signed by the expected key; nothing was changed", ErrBadSignature, opts.Mirror)
+		}
 	}
 	var md Metadata
 	if err := json.Unmarshal(mdJSON, &md); err != nil {
@@ -329,4 +345,44 @@ func download(ctx context.Context, dst string, md Metadata, opts Options) (strin
 		return "", err
 	}
 	return out.Name(), nil
+}
+
+// Export writes the DB at dbPath as a bundle for air-gapped hosts: a tar holding the
+// published layout (v1/metadata.json, v1/shipshape.db.zst and, when key is set,
+// v1/metadata.json.sig).
+func Export(dbPath, bundle string, key ed25519.PrivateKey) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(bundle), ".export-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := Publish(dbPath, tmp, key); err != nil {
+		return err
+	}
+	return tarDir(filepath.Join(tmp, Prefix), Prefix, bundle)
+}
+
+// Import installs a bundle made by Export into dst, verifying digest and schema, and the
+// signature unless allowUnsigned is set and the bundle has none.
+func Import(ctx context.Context, bundle, dst string, pub ed25519.PublicKey, allowUnsigned bool) (*Metadata, error) {
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".import-*")
+	if err != nil {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		if tmp, err = os.MkdirTemp(filepath.Dir(dst), ".import-*"); err != nil {
+			return nil, err
+		}
+	}
+	defer os.RemoveAll(tmp)
+	if err := untar(bundle, tmp); err != nil {
+		return nil, fmt.Errorf("%s: %w", bundle, err)
+	}
+	return Update(ctx, dst, Options{
+		Mirror:        "file:///",
+		Client:        &http.Client{Transport: http.NewFileTransport(http.Dir(tmp))},
+		PublicKey:     pub,
+		Force:         true,
+		AllowUnsigned: allowUnsigned,
+	})
 }

@@ -213,3 +213,46 @@ func TestKeys(t *testing.T) {
 		t.Error("a bad private key was accepted")
 	}
 }
+
+func TestExportImport(t *testing.T) {
+	pk, sk := keys(t)
+	otherPub, _ := keys(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	makeDB(t, src, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), "CVE-NEW")
+	signed := filepath.Join(dir, "signed.tar")
+	unsigned := filepath.Join(dir, "unsigned.tar")
+	if err := Export(src, signed, sk); err != nil {
+		t.Fatal(err)
+	}
+	if err := Export(src, unsigned, nil); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(dir, "junk.tar")
+	os.WriteFile(junk, []byte("junk"), 0o644)
+	tests := []struct {
+		name          string
+		bundle        string
+		pub           ed25519.PublicKey
+		allowUnsigned bool
+		ok            bool
+	}{
+		{"signed, right key", signed, pk, false, true},
+		{"signed, wrong key", signed, otherPub, true, false},
+		{"unsigned refused by default", unsigned, pk, false, false},
+		{"unsigned allowed", unsigned, pk, true, true},
+		{"not a bundle", junk, pk, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "db", "shipshape.db")
+			_, err := Import(context.Background(), tc.bundle, dst, tc.pub, tc.allowUnsigned)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if _, serr := os.Stat(dst); (serr == nil) != tc.ok {
+				t.Errorf("DB present = %v, want %v", serr == nil, tc.ok)
+			}
+		})
+	}
+}
