@@ -1,6 +1,7 @@
 // Package report holds what every report writer shares: the options a writer takes, the
-// order packages are written in, and the SPDX licence identifiers the SBOM formats check
-// licences against. Each format lives in its own subpackage with one Write function.
+// order packages and vulnerability findings are written in, the severity scale, and the
+// SPDX licence identifiers the SBOM formats check licences against. Each format lives in its
+// own subpackage with one Write function.
 package report
 
 import (
@@ -27,7 +28,8 @@ type Options struct {
 	// leave the time out do, so that output depends on the inventory alone; SPDX, which
 	// requires a creation time, refuses to write without it.
 	Now func() time.Time
-	// Color is reserved for the table writer; it is ignored for now.
+	// Color makes the table writer colour the severity of vulnerability findings with ANSI
+	// escape codes. Callers set it only when the output is a terminal; other writers ignore it.
 	Color bool
 }
 
@@ -53,8 +55,12 @@ var ErrNilInventory = errors.New("no inventory to report")
 
 // Sorted returns a copy of inv whose layers are ordered by index and whose packages and
 // warnings are in the order Inventory.Sort gives, with ties that Sort leaves in input order
-// broken by purl, layer and finally the package's whole JSON encoding. Writers call it so
-// that their output does not depend on the order of the input; inv itself is not changed.
+// broken by purl, layer and finally the package's whole JSON encoding. Vulnerability findings
+// are copied in CompareFindings order with their severity normalised (NormalizeSeverity) and
+// their list fields sorted (SortedFinding); a nil Vulnerabilities stays nil and an empty one
+// stays empty, because "no scan ran" and "the scan found nothing" read differently. Writers
+// call Sorted so that their output does not depend on the order of the input; inv itself is
+// not changed.
 func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
 	if inv == nil {
 		return nil, ErrNilInventory
@@ -71,6 +77,22 @@ func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
 		return cmp.Or(strings.Compare(a.Layer, b.Layer), strings.Compare(a.Path, b.Path),
 			strings.Compare(a.Message, b.Message))
 	})
+	if inv.Vulnerabilities != nil {
+		c.Vulnerabilities = make([]inventory.Finding, len(inv.Vulnerabilities))
+		for i := range inv.Vulnerabilities {
+			c.Vulnerabilities[i] = SortedFinding(inv.Vulnerabilities[i])
+		}
+		slices.SortStableFunc(c.Vulnerabilities, CompareFindings)
+	}
+	if inv.DB != nil {
+		db := *inv.DB
+		db.Sources = slices.Clone(inv.DB.Sources)
+		slices.SortStableFunc(db.Sources, func(a, b inventory.DBSourceInfo) int {
+			return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.DataDate, b.DataDate),
+				cmp.Compare(a.Records, b.Records))
+		})
+		c.DB = &db
+	}
 	return &c, nil
 }
 

@@ -1,9 +1,11 @@
 package report_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"testing"
 	"time"
 
@@ -121,5 +123,86 @@ func TestPURL(t *testing.T) {
 				t.Errorf("PURL() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestCompareIDs(t *testing.T) {
+	want := []string{"CVE-2010-4756", "CVE-2023-4863", "CVE-2023-5678", "CVE-2023-45853", "CVE-2024-0727",
+		"GHSA-j7hp-h8jx-5ppr", "GO-2024-2687", "GO-2024-02688", "GO-2024-2688", "RUSTSEC-2024-0001"}
+	for i := range want {
+		for j := range want {
+			if got, exp := report.CompareIDs(want[i], want[j]), cmp.Compare(i, j); got != exp {
+				t.Errorf("CompareIDs(%q, %q) = %d, want %d", want[i], want[j], got, exp)
+			}
+		}
+	}
+}
+
+func TestSeverities(t *testing.T) {
+	for in, want := range map[string]string{"CRITICAL": "CRITICAL", "high": "HIGH", " Medium ": "MEDIUM", "low": "LOW",
+		"negligible": "NEGLIGIBLE", "": "UNKNOWN", "Important": "UNKNOWN", "unknown": "UNKNOWN"} {
+		if got := report.NormalizeSeverity(in); got != want {
+			t.Errorf("NormalizeSeverity(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for i, s := range report.Severities() {
+		if report.SeverityRank(s) != 5-i {
+			t.Errorf("SeverityRank(%s) = %d", s, report.SeverityRank(s))
+		}
+	}
+}
+
+// TestSortedFindings: findings come out in one order with sorted inner lists whatever the
+// input order, and nil and empty Vulnerabilities stay apart.
+func TestSortedFindings(t *testing.T) {
+	for _, f := range reporttest.VulnFixtures() {
+		t.Run(f.Name, func(t *testing.T) {
+			first, err := report.Sorted(f.Inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fj, _ := json.Marshal(first)
+			for seed := range uint64(5) {
+				shuffled := reporttest.Shuffled(f.Inv, seed)
+				before, _ := json.Marshal(shuffled)
+				got, err := report.Sorted(shuffled)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after, _ := json.Marshal(shuffled); string(after) != string(before) {
+					t.Error("Sorted changed its input")
+				}
+				if gj, _ := json.Marshal(got); string(gj) != string(fj) {
+					t.Fatalf("seed %d: order depends on input:\n%s\n%s", seed, gj, fj)
+				}
+			}
+			for i := 1; i < len(first.Vulnerabilities); i++ {
+				if report.CompareFindings(first.Vulnerabilities[i-1], first.Vulnerabilities[i]) > 0 {
+					t.Errorf("findings %d and %d out of order", i-1, i)
+				}
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name string
+		in   []inventory.Finding
+	}{{"nil", nil}, {"empty", []inventory.Finding{}}} {
+		got, err := report.Sorted(&inventory.Inventory{Vulnerabilities: tt.in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got.Vulnerabilities == nil) != (tt.in == nil) {
+			t.Errorf("%s: Sorted gives nil = %v", tt.name, got.Vulnerabilities == nil)
+		}
+	}
+	inv := &inventory.Inventory{Vulnerabilities: []inventory.Finding{{ID: "CVE-1", Severity: "important",
+		Aliases: []string{"b", "a", "b"}, CWEs: []string{"CWE-79", "CWE-20"}}}}
+	got, _ := report.Sorted(inv)
+	f := got.Vulnerabilities[0]
+	if f.Severity != "UNKNOWN" || fmt.Sprint(f.Aliases) != "[a b]" || fmt.Sprint(f.CWEs) != "[CWE-20 CWE-79]" {
+		t.Errorf("finding not normalised: %+v", f)
+	}
+	if inv.Vulnerabilities[0].Severity != "important" || inv.Vulnerabilities[0].Aliases[0] != "b" {
+		t.Error("Sorted changed its input")
 	}
 }

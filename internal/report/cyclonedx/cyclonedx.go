@@ -1,6 +1,21 @@
 // Package cyclonedx writes an inventory as a CycloneDX 1.6 JSON SBOM: the scanned target as
 // the metadata component, its operating system and one library component per package, with
-// shipshape's own facts (source package, location, layer) as shipshape: properties.
+// shipshape's own facts (source package, location, layer) as shipshape: properties. After a
+// vulnerability scan it adds the findings as the BOM's vulnerabilities, one per
+// vulnerability id, each pointing at the components it affects.
+//
+// A vulnerability carries: bom-ref "vuln:<id>"; source.name, the first (sorted) feed that
+// reported it, and source.url, its public page when the id is a CVE (NVD), GHSA (GitHub) or
+// GO (pkg.go.dev) id; references, its aliases; ratings, first the severity shipshape reports
+// (method "other", source the rater, NEGLIGIBLE written as "info"), then one per CVSS
+// assessment (method CVSSv2/CVSSv3/CVSSv31/CVSSv4, score, vector, severity from the score);
+// cwes as integers; description (the title, or the description when there is no title) and
+// detail (the description when there is a title); advisories, the reference URLs;
+// published and updated when they are RFC 3339; a recommendation naming the fixed
+// versions; affects, one entry per affected component with its installed version as
+// "affected"; and properties: shipshape:epss:*, shipshape:kev:*, and per affected component
+// shipshape:fixedVersion:<bom-ref> and shipshape:status:<bom-ref>. The vulnerability data
+// used is described by shipshape:db:* properties of the metadata.
 package cyclonedx
 
 import (
@@ -41,7 +56,9 @@ const schemaURL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 
 // Write writes inv to w as an indented CycloneDX 1.6 JSON document. The output depends only
 // on inv and opts: packages are sorted (report.Sorted), bom-refs and the serial number are
-// derived from content, and metadata.timestamp is written only when opts.Now is set.
+// derived from content, and metadata.timestamp is written only when opts.Now is set. When
+// inv.Vulnerabilities is nil (no vulnerability scan) the document has no vulnerabilities
+// and no DB properties at all; when it is empty, it has "vulnerabilities": [].
 func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 	bom, err := BOM(inv, opts)
 	if err != nil {
@@ -95,17 +112,32 @@ func BOM(inv *inventory.Inventory, opts report.Options) (*cdx.BOM, error) {
 		meta.Timestamp = ts.Format(time.RFC3339)
 	}
 
+	var vulnIDs []string
+	if inv.Vulnerabilities != nil {
+		vulnIDs = []string{}
+		for _, f := range inv.Vulnerabilities {
+			vulnIDs = append(vulnIDs, f.ID)
+		}
+	}
 	bom := &cdx.BOM{
 		JSONSchema:   schemaURL,
 		BOMFormat:    cdx.BOMFormat,
 		SpecVersion:  cdx.SpecVersion1_6,
-		SerialNumber: serialNumber(inv.Target, purls),
+		SerialNumber: serialNumber(inv.Target, purls, vulnIDs),
 		Version:      1,
 		Metadata:     meta,
 		Dependencies: &[]cdx.Dependency{dep},
 	}
 	if len(components) > 0 {
 		bom.Components = &components
+	}
+	if inv.Vulnerabilities != nil {
+		vulns := vulnerabilities(inv.Vulnerabilities, &componentIndex{pkgs: inv.Packages, purls: purls, refs: refs})
+		bom.Vulnerabilities = &vulns
+		if inv.DB != nil {
+			props := dbProps(inv.DB)
+			meta.Properties = &props
+		}
 	}
 	return bom, nil
 }
@@ -267,14 +299,24 @@ func shortHash(s string, n int) string {
 }
 
 // serialNumber derives a UUID (RFC 9562 version 8, the custom, hash-based kind) from a
-// sha256 of the target's identity and the sorted component purls.
-func serialNumber(t inventory.Target, purls []string) string {
+// sha256 of the target's identity, the sorted component purls and, after a vulnerability
+// scan (vulnIDs not nil), the sorted vulnerability ids, so that a BOM with vulnerabilities
+// and one without are told apart.
+func serialNumber(t inventory.Target, purls, vulnIDs []string) string {
 	sorted := slices.Clone(purls)
 	slices.Sort(sorted)
 	h := sha256.New()
 	fmt.Fprintf(h, "shipshape cyclonedx serial v1\x00%s\x00%s\x00%s\x00%s\x00", t.Kind, t.Name, t.ImageID, t.ManifestDigest)
 	for _, p := range sorted {
 		fmt.Fprintf(h, "%s\x00", p)
+	}
+	if vulnIDs != nil {
+		fmt.Fprintf(h, "vulnerabilities\x00")
+		ids := slices.Clone(vulnIDs)
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
+			fmt.Fprintf(h, "%s\x00", id)
+		}
 	}
 	var u [16]byte
 	copy(u[:], h.Sum(nil))

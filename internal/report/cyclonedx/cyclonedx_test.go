@@ -42,7 +42,7 @@ func TestWriteGoldenAndSchema(t *testing.T) {
 		"testdata/schema/bom-1.6.schema.json",
 		"testdata/schema/spdx.schema.json",
 		"testdata/schema/jsf-0.82.schema.json")
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			// The Debian golden file carries a timestamp; the others show there is none by default.
 			got := write(t, f.Inv, reporttest.Options(f.Name == "debian-image"))
@@ -53,7 +53,7 @@ func TestWriteGoldenAndSchema(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			opts := reporttest.Options(true)
 			first := write(t, f.Inv, opts)
@@ -70,16 +70,18 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestWriteDoesNotModifyInput(t *testing.T) {
-	inv := reporttest.Shuffled(reporttest.Debian(), 1)
-	before, _ := json.Marshal(inv)
-	write(t, inv, reporttest.Options(false))
-	if after, _ := json.Marshal(inv); !bytes.Equal(before, after) {
-		t.Fatal("Write changed its input")
+	for _, inv := range []*inventory.Inventory{reporttest.Debian(), reporttest.DebianVulns()} {
+		inv = reporttest.Shuffled(inv, 1)
+		before, _ := json.Marshal(inv)
+		write(t, inv, reporttest.Options(false))
+		if after, _ := json.Marshal(inv); !bytes.Equal(before, after) {
+			t.Fatal("Write changed its input")
+		}
 	}
 }
 
 func TestComponentsCarryPURLsAndUniqueRefs(t *testing.T) {
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			bom := decode(t, write(t, f.Inv, reporttest.Options(false)))
 			refs := map[string]bool{bom.Metadata.Component.BOMRef: true}

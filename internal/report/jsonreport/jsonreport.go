@@ -21,7 +21,7 @@ const SchemaVersion = 1
 const SchemaID = "https://shipshape.dev/schema/shipshape-report-v1.schema.json"
 
 // Report is the top-level object of the JSON report. Later stages add their results as new
-// fields (vulnerabilities, misconfigurations, secrets, ...) without changing the existing ones.
+// fields (misconfigurations, secrets, ...) without changing the existing ones.
 type Report struct {
 	SchemaVersion int  `json:"schemaVersion"`
 	Tool          Tool `json:"tool"`
@@ -32,7 +32,12 @@ type Report struct {
 	OS        *inventory.OS       `json:"os,omitempty"`
 	Layers    []inventory.Layer   `json:"layers"`
 	Packages  []inventory.Package `json:"packages"`
-	Warnings  []inventory.Warning `json:"warnings"`
+	// Vulnerabilities are the findings of a vulnerability scan: absent when none ran (nil),
+	// [] when one ran and found nothing.
+	Vulnerabilities []inventory.Finding `json:"vulnerabilities,omitzero"`
+	// DB describes the vulnerability data the findings were matched against.
+	DB       *inventory.DBInfo   `json:"db,omitempty"`
+	Warnings []inventory.Warning `json:"warnings"`
 }
 
 // Tool names the program that wrote the report.
@@ -41,8 +46,10 @@ type Tool struct {
 	Version string `json:"version,omitempty"`
 }
 
-// New builds the report for inv: layers, packages and warnings sorted (report.Sorted) and
-// never null, so that the output depends only on inv and opts.
+// New builds the report for inv: layers, packages, findings and warnings sorted
+// (report.Sorted), layers, packages and warnings never null, so that the output depends only
+// on inv and opts. Vulnerabilities keeps the difference between nil (no scan: the field is
+// left out) and empty (a scan that found nothing: []).
 func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
 	inv, err := report.Sorted(inv)
 	if err != nil {
@@ -50,13 +57,15 @@ func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
 	}
 	name, version := opts.Tool()
 	r := &Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: name, Version: version},
-		Target:        inv.Target,
-		OS:            inv.OS,
-		Layers:        inv.Layers,
-		Packages:      inv.Packages,
-		Warnings:      inv.Warnings,
+		SchemaVersion:   SchemaVersion,
+		Tool:            Tool{Name: name, Version: version},
+		Target:          inv.Target,
+		OS:              inv.OS,
+		Layers:          inv.Layers,
+		Packages:        inv.Packages,
+		Vulnerabilities: inv.Vulnerabilities,
+		DB:              inv.DB,
+		Warnings:        inv.Warnings,
 	}
 	if ts, ok := opts.Timestamp(); ok {
 		r.CreatedAt = ts.Format(time.RFC3339)

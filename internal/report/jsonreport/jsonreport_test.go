@@ -83,7 +83,7 @@ func strictSchema(t *testing.T) *jsonschema.Schema {
 func TestWriteGoldenAndSchema(t *testing.T) {
 	openSchema := reporttest.Schema(t, SchemaID, schemaFile)
 	strict := strictSchema(t)
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			got := write(t, f.Inv, reporttest.Options(f.Name == "debian-image"))
 			reporttest.Validate(t, openSchema, got)
@@ -94,7 +94,7 @@ func TestWriteGoldenAndSchema(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			opts := reporttest.Options(true)
 			first := write(t, f.Inv, opts)
@@ -113,7 +113,7 @@ func TestDeterministic(t *testing.T) {
 // TestRoundTrip checks that the report carries the whole inventory: decoding it gives the
 // sorted inventory back, field for field.
 func TestRoundTrip(t *testing.T) {
-	for _, f := range reporttest.Fixtures() {
+	for _, f := range reporttest.AllFixtures() {
 		t.Run(f.Name, func(t *testing.T) {
 			var r Report
 			if err := json.Unmarshal(write(t, f.Inv, reporttest.Options(true)), &r); err != nil {
@@ -123,7 +123,11 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := inventory.Inventory{Target: r.Target, OS: r.OS, Layers: r.Layers, Packages: r.Packages, Warnings: r.Warnings}
+			got := inventory.Inventory{Target: r.Target, OS: r.OS, Layers: r.Layers, Packages: r.Packages,
+				Vulnerabilities: r.Vulnerabilities, DB: r.DB, Warnings: r.Warnings}
+			if (got.Vulnerabilities == nil) != (f.Inv.Vulnerabilities == nil) {
+				t.Errorf("vulnerabilities nil = %v after the round trip, want %v", got.Vulnerabilities == nil, f.Inv.Vulnerabilities == nil)
+			}
 			for _, side := range []*inventory.Inventory{want, &got} {
 				if len(side.Layers) == 0 {
 					side.Layers = nil
@@ -157,10 +161,61 @@ func TestEmptyListsAreArrays(t *testing.T) {
 			t.Errorf("%s = %s, want []", k, m[k])
 		}
 	}
-	for _, k := range []string{"os", "createdAt"} {
+	for _, k := range []string{"os", "createdAt", "vulnerabilities", "db"} {
 		if _, ok := m[k]; ok {
 			t.Errorf("%s present in a report without one", k)
 		}
+	}
+}
+
+// TestNilAndEmptyVulnerabilities: nil (no scan) leaves the field out, empty (a scan that
+// found nothing) writes [].
+func TestNilAndEmptyVulnerabilities(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		inv  *inventory.Inventory
+		want string
+	}{
+		{"nil", reporttest.Debian(), ""},
+		{"empty", reporttest.EmptyNoVulns(), "[]"},
+		{"findings", reporttest.AlpineVulns(), "["},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(write(t, tt.inv, report.Options{}), &m); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := m["vulnerabilities"]
+			if !strings.HasPrefix(string(got), tt.want) || ok != (tt.want != "") || (tt.want == "[]" && string(got) != "[]") {
+				t.Errorf("vulnerabilities = %s (present %v), want %q", got, ok, tt.want)
+			}
+			if _, ok := m["db"]; ok != (tt.inv.DB != nil) {
+				t.Errorf("db present = %v", ok)
+			}
+		})
+	}
+}
+
+// TestSeverityAlwaysOnTheScale: a severity of another scale or case is written as one of
+// the six ratings, so that the report stays valid against the schema's enum.
+func TestSeverityAlwaysOnTheScale(t *testing.T) {
+	inv := reporttest.AlpineVulns()
+	inv.Vulnerabilities[0].Severity = "Important"
+	inv.Vulnerabilities[1].Severity = "high"
+	inv.Vulnerabilities[2].Severity = ""
+	out := write(t, inv, report.Options{})
+	reporttest.Validate(t, strictSchema(t), out)
+	var r Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Vulnerabilities {
+		got = append(got, f.PkgName+"="+f.Severity)
+	}
+	want := []string{"busybox=UNKNOWN", "libcrypto3=UNKNOWN", "ssl_client=HIGH"}
+	if !slices.Equal(got, want) {
+		t.Errorf("severities = %v, want %v", got, want)
 	}
 }
 

@@ -40,7 +40,8 @@ type Fixture struct {
 	Inv  *inventory.Inventory
 }
 
-// Fixtures returns fresh copies of every inventory the writers are tested with.
+// Fixtures returns fresh copies of the inventories of scans that did not look for
+// vulnerabilities (Vulnerabilities and DB are nil), as the sbom command makes them.
 func Fixtures() []Fixture {
 	return []Fixture{
 		{"debian-image", Debian()},
@@ -48,6 +49,22 @@ func Fixtures() []Fixture {
 		{"rhel-image", RHEL()},
 		{"empty-image", Empty()},
 	}
+}
+
+// VulnFixtures returns fresh copies of the inventories of vulnerability scans: findings in
+// an image with layers, findings in a root filesystem, and a scan that found nothing
+// (Vulnerabilities empty, not nil).
+func VulnFixtures() []Fixture {
+	return []Fixture{
+		{"debian-image-vulns", DebianVulns()},
+		{"alpine-rootfs-vulns", AlpineVulns()},
+		{"empty-image-novulns", EmptyNoVulns()},
+	}
+}
+
+// AllFixtures returns Fixtures followed by VulnFixtures.
+func AllFixtures() []Fixture {
+	return append(Fixtures(), VulnFixtures()...)
 }
 
 // digest returns a stable, realistic-looking sha256 digest for a label.
@@ -184,18 +201,36 @@ func Empty() *inventory.Inventory {
 	return &inventory.Inventory{Target: inventory.Target{Name: "scratch-app:latest", Kind: "image"}}
 }
 
-// Shuffled returns a copy of inv with its packages, layers and warnings in a random but
-// seeded order; the elements themselves are unchanged.
+// Shuffled returns a copy of inv with its packages, layers, warnings and findings, and the
+// set-like lists inside each finding and the DB's sources, in a random but seeded order; the
+// elements themselves are unchanged, and nil lists stay nil.
 func Shuffled(inv *inventory.Inventory, seed uint64) *inventory.Inventory {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	c := *inv
-	c.Packages = slices.Clone(inv.Packages)
-	c.Layers = slices.Clone(inv.Layers)
-	c.Warnings = slices.Clone(inv.Warnings)
-	r.Shuffle(len(c.Packages), func(i, j int) { c.Packages[i], c.Packages[j] = c.Packages[j], c.Packages[i] })
-	r.Shuffle(len(c.Layers), func(i, j int) { c.Layers[i], c.Layers[j] = c.Layers[j], c.Layers[i] })
-	r.Shuffle(len(c.Warnings), func(i, j int) { c.Warnings[i], c.Warnings[j] = c.Warnings[j], c.Warnings[i] })
+	c.Packages = shuffle(r, inv.Packages)
+	c.Layers = shuffle(r, inv.Layers)
+	c.Warnings = shuffle(r, inv.Warnings)
+	c.Vulnerabilities = shuffle(r, inv.Vulnerabilities)
+	for i := range c.Vulnerabilities {
+		f := &c.Vulnerabilities[i]
+		f.Aliases = shuffle(r, f.Aliases)
+		f.CWEs = shuffle(r, f.CWEs)
+		f.References = shuffle(r, f.References)
+		f.DataSources = shuffle(r, f.DataSources)
+		f.CVSS = shuffle(r, f.CVSS)
+	}
+	if inv.DB != nil {
+		db := *inv.DB
+		db.Sources = shuffle(r, inv.DB.Sources)
+		c.DB = &db
+	}
 	return &c
+}
+
+func shuffle[T any](r *rand.Rand, s []T) []T {
+	c := slices.Clone(s)
+	r.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+	return c
 }
 
 // Golden compares got with the file at path, or rewrites the file when update is set.

@@ -1,6 +1,7 @@
 // Package spdx writes an inventory as an SPDX 2.3 JSON document: a package for the scanned
 // target that the document DESCRIBES and that CONTAINS its operating system and every
-// installed package, each with its purl, declared licences and where it was found.
+// installed package, each with its purl, declared licences and where it was found. SPDX 2.3
+// has no place for vulnerabilities: findings and the vulnerability DB are not written.
 package spdx
 
 // The document is built from the small set of types below rather than from the SPDX 2.3

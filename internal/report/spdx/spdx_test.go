@@ -68,6 +68,21 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestVulnerabilitiesLeftOut: SPDX 2.3 has no place for vulnerabilities, so a scanned
+// inventory gives the same document as the inventory alone.
+func TestVulnerabilitiesLeftOut(t *testing.T) {
+	for _, f := range reporttest.VulnFixtures() {
+		t.Run(f.Name, func(t *testing.T) {
+			bare := *f.Inv
+			bare.Vulnerabilities, bare.DB = nil, nil
+			opts := reporttest.Options(true)
+			if got, want := write(t, f.Inv, opts), write(t, &bare, opts); !bytes.Equal(got, want) {
+				t.Errorf("findings change the SPDX document:\n%s", got)
+			}
+		})
+	}
+}
+
 func TestNeedsClock(t *testing.T) {
 	err := Write(&bytes.Buffer{}, reporttest.Debian(), reporttest.Options(false))
 	if !errors.Is(err, ErrNoTime) {

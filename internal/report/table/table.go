@@ -1,5 +1,6 @@
 // Package table writes an inventory as plain text for terminals: a few header lines about
-// the target, then one aligned row per package, then the warnings.
+// the target, then one aligned row per package, or, after a vulnerability scan, one row per
+// finding grouped by the layer that brought the package in, then the warnings.
 package table
 
 import (
@@ -17,15 +18,23 @@ import (
 // CreatedByWidth is how many characters of a layer's created_by the LAYER column shows.
 const CreatedByWidth = 40
 
-// Write writes inv to w as a table: header lines (target, OS, layer count), then the packages
-// in inventory order (report.Sorted) with the columns TYPE NAME VERSION SOURCE LAYER, then
-// the warnings. The output depends only on inv; opts.Color is reserved and ignored for now.
+// Write writes inv to w as a table. When inv.Vulnerabilities is nil (no vulnerability scan
+// ran) it writes header lines (target, OS, layer count), then the packages in inventory
+// order (report.Sorted) with the columns TYPE NAME VERSION SOURCE LAYER, then the warnings;
+// opts.Color is not used. Otherwise it writes the findings instead of the packages, as
+// described at writeVulns, with the severities coloured when opts.Color is set. The output
+// depends only on inv and opts.
 func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 	inv, err := report.Sorted(inv)
 	if err != nil {
 		return fmt.Errorf("table: %w", err)
 	}
-	if err := write(w, inv); err != nil {
+	if inv.Vulnerabilities != nil {
+		err = writeVulns(w, inv, opts.Color)
+	} else {
+		err = write(w, inv)
+	}
+	if err != nil {
 		return fmt.Errorf("table: writing the report for %s: %w", inv.Target.Name, err)
 	}
 	return nil
@@ -33,23 +42,7 @@ func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 
 func write(w io.Writer, inv *inventory.Inventory) error {
 	ew := &errWriter{w: w}
-	t := inv.Target
-	target := clean(t.Name)
-	if kind := strings.Join(nonEmpty(t.Kind, t.Platform), ", "); kind != "" {
-		target += " (" + clean(kind) + ")"
-	}
-	header := func(label, value string) { fmt.Fprintf(ew, "%-10s%s\n", label+":", value) }
-	header("Target", target)
-	if t.ImageID != "" {
-		header("Image ID", inventory.ShortDigest(t.ImageID))
-	}
-	header("OS", osLine(inv.OS))
-	header("Layers", strconv.Itoa(len(inv.Layers)))
-	header("Packages", strconv.Itoa(len(inv.Packages)))
-	if len(inv.Warnings) > 0 {
-		header("Warnings", strconv.Itoa(len(inv.Warnings)))
-	}
-	fmt.Fprintln(ew)
+	writeHeader(ew, inv)
 
 	if len(inv.Packages) == 0 {
 		fmt.Fprintln(ew, "No packages found.")
@@ -65,13 +58,43 @@ func write(w io.Writer, inv *inventory.Inventory) error {
 		}
 	}
 
-	if len(inv.Warnings) > 0 {
-		fmt.Fprintln(ew, "\nWarnings:")
-		for _, wn := range inv.Warnings {
-			fmt.Fprintf(ew, "  %s\n", clean(wn.String()))
-		}
-	}
+	writeWarnings(ew, inv.Warnings)
 	return ew.err
+}
+
+// writeHeader writes the lines about the target, followed by an empty line. After a
+// vulnerability scan it says which vulnerability data was used.
+func writeHeader(w io.Writer, inv *inventory.Inventory) {
+	t := inv.Target
+	target := clean(t.Name)
+	if kind := strings.Join(nonEmpty(t.Kind, t.Platform), ", "); kind != "" {
+		target += " (" + clean(kind) + ")"
+	}
+	header := func(label, value string) { fmt.Fprintf(w, "%-10s%s\n", label+":", value) }
+	header("Target", target)
+	if t.ImageID != "" {
+		header("Image ID", inventory.ShortDigest(t.ImageID))
+	}
+	header("OS", osLine(inv.OS))
+	if inv.Vulnerabilities != nil {
+		header("Vuln DB", dbLine(inv.DB))
+	}
+	header("Layers", strconv.Itoa(len(inv.Layers)))
+	header("Packages", strconv.Itoa(len(inv.Packages)))
+	if len(inv.Warnings) > 0 {
+		header("Warnings", strconv.Itoa(len(inv.Warnings)))
+	}
+	fmt.Fprintln(w)
+}
+
+func writeWarnings(w io.Writer, ws []inventory.Warning) {
+	if len(ws) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nWarnings:")
+	for _, wn := range ws {
+		fmt.Fprintf(w, "  %s\n", clean(wn.String()))
+	}
 }
 
 func osLine(o *inventory.OS) string {

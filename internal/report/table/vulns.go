@@ -1,0 +1,236 @@
+package table
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/report"
+)
+
+// TitleWidth is how many runes of a finding's title the TITLE column shows; longer titles
+// are cut to TitleWidth-1 runes and an ellipsis.
+const TitleWidth = 60
+
+// LayerHeadingWidth is how many runes of a layer's created_by a group heading shows.
+const LayerHeadingWidth = 100
+
+// ANSI SGR codes of the severities when colour is on.
+var severityColors = map[string]string{
+	report.SeverityCritical:   "\x1b[1;31m", // bold red
+	report.SeverityHigh:       "\x1b[31m",   // red
+	report.SeverityMedium:     "\x1b[33m",   // yellow
+	report.SeverityLow:        "\x1b[34m",   // blue
+	report.SeverityNegligible: "\x1b[36m",   // cyan
+	report.SeverityUnknown:    "\x1b[90m",   // grey
+}
+
+const colorReset = "\x1b[0m"
+
+var vulnColumns = []string{"PACKAGE", "VERSION", "VULNERABILITY", "SEVERITY", "STATUS", "FIXED-IN", "TITLE"}
+
+// severityColumn is the index of SEVERITY in vulnColumns.
+const severityColumn = 3
+
+// group is the findings of one layer.
+type group struct {
+	layer    *inventory.LayerRef
+	findings []inventory.Finding
+}
+
+// writeVulns writes the header lines (with the vulnerability data's date and whether it is
+// the embedded snapshot), then the findings grouped by the layer that introduced their
+// package, in layer order, each group under a heading naming the layer (index, diffID,
+// created_by) unless no finding has a layer (root filesystems, folders), then one line of
+// totals per severity, then the warnings. Within a group rows are ordered by severity,
+// CRITICAL first, then package name, vulnerability id and report.CompareFindings. All
+// groups share one column alignment. With no findings it says so before the totals.
+func writeVulns(w io.Writer, inv *inventory.Inventory, color bool) error {
+	ew := &errWriter{w: w}
+	writeHeader(ew, inv)
+
+	if len(inv.Vulnerabilities) == 0 {
+		fmt.Fprintln(ew, "No vulnerabilities found.")
+	} else {
+		groups := groupByLayer(inv.Vulnerabilities)
+		rows := make([][][]string, len(groups))
+		widths := make([]int, len(vulnColumns))
+		measure := func(cells []string) {
+			for i, c := range cells {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
+		}
+		measure(vulnColumns)
+		for gi, g := range groups {
+			for i := range g.findings {
+				r := findingRow(&g.findings[i])
+				measure(r)
+				rows[gi] = append(rows[gi], r)
+			}
+		}
+		headings := len(groups) > 1 || groups[0].layer != nil
+		for gi, g := range groups {
+			if gi > 0 {
+				fmt.Fprintln(ew)
+			}
+			if headings {
+				fmt.Fprintln(ew, layerHeading(g.layer, inv.Layers))
+			}
+			writeRow(ew, vulnColumns, widths, false)
+			for _, r := range rows[gi] {
+				writeRow(ew, r, widths, color)
+			}
+		}
+	}
+	fmt.Fprintf(ew, "\n%s\n", summary(inv.Vulnerabilities))
+	writeWarnings(ew, inv.Warnings)
+	return ew.err
+}
+
+// groupByLayer splits findings by layer, in layer order with the findings that have no
+// layer last, and sorts each group's rows.
+func groupByLayer(fs []inventory.Finding) []group {
+	sorted := slices.Clone(fs)
+	slices.SortStableFunc(sorted, func(a, b inventory.Finding) int {
+		if c := report.CompareLayerRefs(layerKey(a.Layer), layerKey(b.Layer)); c != 0 {
+			return c
+		}
+		return compareRows(a, b)
+	})
+	var groups []group
+	for _, f := range sorted {
+		if n := len(groups); n > 0 && report.CompareLayerRefs(layerKey(groups[n-1].layer), layerKey(f.Layer)) == 0 {
+			groups[n-1].findings = append(groups[n-1].findings, f)
+			continue
+		}
+		groups = append(groups, group{layer: f.Layer, findings: []inventory.Finding{f}})
+	}
+	return groups
+}
+
+// layerKey is what identifies a layer for grouping: its index and diffID (created_by is
+// what the heading shows, not what tells layers apart).
+func layerKey(l *inventory.LayerRef) *inventory.LayerRef {
+	if l == nil {
+		return nil
+	}
+	return &inventory.LayerRef{Index: l.Index, DiffID: l.DiffID}
+}
+
+// compareRows orders the rows of one group: severity (highest first), package, id.
+func compareRows(a, b inventory.Finding) int {
+	if c := report.SeverityRank(b.Severity) - report.SeverityRank(a.Severity); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.PkgName, b.PkgName); c != 0 {
+		return c
+	}
+	if c := report.CompareIDs(a.ID, b.ID); c != 0 {
+		return c
+	}
+	return report.CompareFindings(a, b)
+}
+
+func findingRow(f *inventory.Finding) []string {
+	return []string{
+		cell(f.PkgName), cell(f.InstalledVersion), cell(f.ID), report.NormalizeSeverity(f.Severity),
+		cell(f.Status), cell(f.FixedVersion), cell(title(f)),
+	}
+}
+
+// title is the finding's title, or the start of its description when it has none, on one
+// line and at most TitleWidth runes.
+func title(f *inventory.Finding) string {
+	t := f.Title
+	if strings.TrimSpace(clean(t)) == "" {
+		t = f.Description
+	}
+	return truncate(strings.Join(strings.Fields(clean(t)), " "), TitleWidth)
+}
+
+// truncate cuts s to at most n runes, the last an ellipsis when anything was cut.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+}
+
+// writeRow writes cells padded to widths, two spaces apart; the last cell is not padded,
+// so that lines have no trailing spaces. With color the severity cell is coloured, the
+// padding staying outside the escape codes so that alignment holds.
+func writeRow(w io.Writer, cells []string, widths []int, color bool) {
+	var b strings.Builder
+	for i, c := range cells {
+		text := c
+		if color && i == severityColumn {
+			if code, ok := severityColors[c]; ok {
+				text = code + c + colorReset
+			}
+		}
+		b.WriteString(text)
+		if i < len(cells)-1 {
+			b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+		}
+	}
+	b.WriteByte('\n')
+	io.WriteString(w, b.String())
+}
+
+// layerHeading names a group's layer: "Layer 1 (sha256:2dc335caf5c2): RUN …". The
+// created_by comes from the finding, or from the image's layer list when the finding's
+// reference lacks it.
+func layerHeading(l *inventory.LayerRef, layers []inventory.Layer) string {
+	if l == nil {
+		return "Layer unknown"
+	}
+	s := "Layer " + strconv.Itoa(l.Index)
+	if l.DiffID != "" {
+		s += " (" + clean(inventory.ShortDigest(l.DiffID)) + ")"
+	}
+	by := l.CreatedBy
+	if by == "" {
+		for _, ly := range layers {
+			if ly.Index == l.Index && (l.DiffID == "" || ly.DiffID == l.DiffID) {
+				by = ly.CreatedBy
+				break
+			}
+		}
+	}
+	if by = strings.Join(strings.Fields(clean(by)), " "); by != "" {
+		s += ": " + truncate(by, LayerHeadingWidth)
+	}
+	return s
+}
+
+// summary counts findings per severity: "Total: 7 (CRITICAL: 1, HIGH: 1, …)". A
+// vulnerability in two packages counts twice.
+func summary(fs []inventory.Finding) string {
+	counts := map[string]int{}
+	for _, f := range fs {
+		counts[report.NormalizeSeverity(f.Severity)]++
+	}
+	parts := make([]string, 0, 6)
+	for _, s := range report.Severities() {
+		parts = append(parts, s+": "+strconv.Itoa(counts[s]))
+	}
+	return "Total: " + strconv.Itoa(len(fs)) + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// dbLine describes the vulnerability data: its date and whether it is the snapshot
+// embedded in the binary.
+func dbLine(db *inventory.DBInfo) string {
+	if db == nil {
+		return "unknown"
+	}
+	s := "data as of " + cell(db.DataDate)
+	if db.Embedded {
+		s += " (embedded snapshot)"
+	}
+	return s
+}
