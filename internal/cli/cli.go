@@ -130,7 +130,7 @@ it as a table, shipshape JSON, CycloneDX or SPDX.`,
 	pf.IntVar(&g.parallel, "parallel", runtime.GOMAXPROCS(0), "layers scanned at once")
 	pf.DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 
-	root.AddCommand(newImageCmd(g), newRootfsCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
+	root.AddCommand(newImageCmd(g), newRootfsCmd(g), newFSCmd(g), newSBOMCmd(g), newDBCmd(g), newVersionCmd(g))
 	return root
 }
 

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mattn/go-isatty"
+
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/report"
 	"github.com/shipshape-dev/shipshape/internal/report/cyclonedx"
@@ -44,6 +46,9 @@ func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
 		return fmt.Errorf("unknown --format %q (choose one of %s)", format, formatNames())
 	}
 	opts := report.Options{ToolName: "shipshape", ToolVersion: Version()}
+	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
+		opts.Color = true
+	}
 	if format == "spdx-json" {
 		// SPDX requires a creation time; other formats stay byte-identical between runs.
 		opts.Now = g.now
@@ -83,4 +88,10 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal (colours and progress only go there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-isatty"
-
 	"github.com/shipshape-dev/shipshape/internal/layer"
 )
 
@@ -28,8 +26,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer) layer.Progress {
-	f, ok := w.(*os.File)
-	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) || os.Getenv("CI") != "" {
+	if !isTerminal(w) || os.Getenv("CI") != "" {
 		return nil
 	}
 	p := &progress{w: w, stop: make(chan struct{}), stopped: make(chan struct{})}

@@ -137,9 +137,14 @@ func (g *globals) withTimeout(ctx context.Context) (context.Context, context.Can
 
 // finishScan prints warnings, writes the report and turns a partial scan into the error
 // exit code while keeping the report.
-func (g *globals) finishScan(inv *inventory.Inventory, scanErr error, format string) error {
+func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scanErr error, format string, v *vulnFlags) error {
 	if inv == nil {
 		return scanErr
+	}
+	if v != nil && v.enabled() {
+		if err := g.matchVulns(ctx, inv, v); err != nil {
+			return errors.Join(scanErr, err)
+		}
 	}
 	if !g.quiet {
 		for _, w := range inv.Warnings {
@@ -157,6 +162,7 @@ func (g *globals) finishScan(inv *inventory.Inventory, scanErr error, format str
 
 func newImageCmd(g *globals) *cobra.Command {
 	f := &imageFlags{}
+	v := &vulnFlags{}
 	cmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image: a docker-archive or OCI tarball, an OCI layout, or a registry reference",
@@ -171,35 +177,45 @@ An existing file or folder is tried first, then the registry.`,
   shipshape image 127.0.0.1:5000/app:1.2 --format json -o app.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := v.validate(); err != nil {
+				return err
+			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			inv, err := g.scanImage(ctx, args[0], f)
-			return g.finishScan(inv, err, g.format)
+			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}
 	f.register(cmd)
+	v.register(cmd)
 	return cmd
 }
 
 func newRootfsCmd(g *globals) *cobra.Command {
 	f := &imageFlags{}
+	v := &vulnFlags{}
 	cmd := &cobra.Command{
 		Use:   "rootfs DIR",
 		Short: "Scan an unpacked root filesystem folder",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := v.validate(); err != nil {
+				return err
+			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			inv, err := g.scanDir(ctx, args[0], "rootfs", f)
-			return g.finishScan(inv, err, g.format)
+			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}
 	f.register(cmd)
+	v.register(cmd)
 	return cmd
 }
 
 func newFSCmd(g *globals) *cobra.Command {
 	f := &imageFlags{}
+	v := &vulnFlags{}
 	cmd := &cobra.Command{
 		Use:   "fs DIR",
 		Short: "Scan a source tree (language dependency files)",
@@ -207,13 +223,17 @@ func newFSCmd(g *globals) *cobra.Command {
 lock files and manifests are recognised in a later version.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := v.validate(); err != nil {
+				return err
+			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			inv, err := g.scanDir(ctx, args[0], "filesystem", f)
-			return g.finishScan(inv, err, g.format)
+			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}
 	f.register(cmd)
+	v.register(cmd)
 	return cmd
 }
 
@@ -242,7 +262,7 @@ as a root filesystem). --format is cyclonedx (default), spdx-json or json.`,
 			} else {
 				inv, err = g.scanImage(ctx, args[0], f)
 			}
-			return g.finishScan(inv, err, format)
+			return g.finishScan(ctx, inv, err, format, nil)
 		},
 	}
 	f.register(cmd)

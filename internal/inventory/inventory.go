@@ -136,6 +136,10 @@ type Inventory struct {
 	OS       *OS       `json:"os,omitempty"`
 	Layers   []Layer   `json:"layers,omitempty"`
 	Packages []Package `json:"packages"`
+	// Vulnerabilities are the findings of a vulnerability scan (nil when none was run).
+	Vulnerabilities []Finding `json:"vulnerabilities,omitempty"`
+	// DB describes the vulnerability data used (nil when none was).
+	DB       *DBInfo   `json:"db,omitempty"`
 	Warnings []Warning `json:"warnings,omitempty"`
 }
 

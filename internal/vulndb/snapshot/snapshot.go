@@ -39,9 +39,9 @@ func (f File) Open() (io.ReadCloser, error) {
 func Files() []File {
 	return []File{
 		{Feed: "alpine-secdb", Source: "alpine-secdb", Name: "alpine-secdb.tar.gz", DataDate: "2024-12-31", Licence: "Alpine secdb (no licence stated)", Origin: "https://secdb.alpinelinux.org/"},
-		{Feed: "debian-oval", Source: "debian-oval", Name: "debian-oval-bookworm.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-bookworm.xml.bz2"},
-		{Feed: "debian-oval", Source: "debian-oval", Name: "debian-oval-bullseye.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-bullseye.xml.bz2"},
-		{Feed: "debian-oval", Source: "debian-oval", Name: "debian-oval-buster.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-buster.xml.bz2"},
+		{Feed: "debian-oval", Source: "debian-oval", Name: "oval-definitions-bookworm.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-bookworm.xml.bz2"},
+		{Feed: "debian-oval", Source: "debian-oval", Name: "oval-definitions-bullseye.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-bullseye.xml.bz2"},
+		{Feed: "debian-oval", Source: "debian-oval", Name: "oval-definitions-buster.xml.zst", DataDate: "2023-07-14", Licence: "Debian", Origin: "https://www.debian.org/security/oval/oval-definitions-buster.xml.bz2"},
 		{Feed: "osv", Source: "go-vulndb", Name: "go-vulndb-osv.tar.gz", DataDate: "2026-11-05", Licence: "CC-BY-4.0", Origin: "https://vuln.go.dev (golang.org/x/vulndb)"},
 		{Feed: "osv", Source: "pypa", Name: "pypa-osv.tar.gz", DataDate: "2026-07-23", Licence: "CC-BY-4.0", Origin: "https://github.com/pypa/advisory-database"},
 		{Feed: "osv", Source: "rustsec", Name: "rustsec-osv.tar.gz", DataDate: "2026-08-21", Licence: "CC0-1.0", Origin: "https://github.com/rustsec/advisory-db"},

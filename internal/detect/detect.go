@@ -1,0 +1,327 @@
+// Package detect matches an inventory against the vulnerability DB: for each package it
+// asks the DB what is known for its (namespace, name) and compares versions with the
+// ecosystem's own rules. It knows no vulnerability itself: all knowledge is DB data.
+package detect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/version"
+	"github.com/shipshape-dev/shipshape/internal/vulndb"
+)
+
+// Options tune matching.
+type Options struct {
+	// IgnoreUnfixed drops findings that have no fixed version.
+	IgnoreUnfixed bool
+	// IgnoreStatuses drops findings with these statuses (fixed, affected, will-not-fix, end-of-life).
+	IgnoreStatuses []string
+}
+
+// Source is the part of the DB the matcher reads.
+type Source interface {
+	Affected(ctx context.Context, namespace, pkg string) ([]vulndb.Affected, error)
+	HasNamespace(ctx context.Context, namespace string) (bool, error)
+	Vulnerabilities(ctx context.Context, ids []string) (map[string][]vulndb.Vulnerability, error)
+	EPSS(ctx context.Context, cves []string) (map[string]vulndb.EPSS, error)
+	KEV(ctx context.Context, cves []string) (map[string]vulndb.KEV, error)
+	CWENames(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// OSNamespace returns the DB namespace of an OS release ("debian:12", "alpine:3.19",
+// "ubuntu:22.04", "rhel:9") and whether the OS is one the matcher knows how to name.
+func OSNamespace(o *inventory.OS) (string, bool) {
+	if !o.Known() {
+		return "", false
+	}
+	fam := strings.ToLower(o.Family)
+	v := o.Version
+	switch fam {
+	case "debian":
+		if major := leadingNumber(v); major != "" {
+			return "debian:" + major, true
+		}
+		if n, ok := debianCodenames[strings.ToLower(o.Codename)]; ok {
+			return "debian:" + n, true
+		}
+		if strings.Contains(v, "sid") || o.Codename == "sid" {
+			return "debian:unstable", true
+		}
+		return "", false
+	case "ubuntu":
+		parts := strings.SplitN(v, ".", 3)
+		if len(parts) >= 2 {
+			return "ubuntu:" + parts[0] + "." + parts[1], true
+		}
+		return "", false
+	case "alpine":
+		if strings.Contains(v, "_alpha") || strings.Contains(v, "edge") {
+			return "alpine:edge", true
+		}
+		parts := strings.SplitN(v, ".", 3)
+		if len(parts) >= 2 {
+			return "alpine:" + parts[0] + "." + parts[1], true
+		}
+		return "", false
+	case "rhel", "centos", "rocky", "almalinux", "ol", "fedora", "amzn":
+		if major := leadingNumber(v); major != "" {
+			return fam + ":" + major, true
+		}
+		return "", false
+	case "sles", "opensuse-leap":
+		if v != "" {
+			return fam + ":" + v, true
+		}
+	}
+	return "", false
+}
+
+var debianCodenames = map[string]string{
+	"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14",
+}
+
+func leadingNumber(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}
+
+// Result is what matching found.
+type Result struct {
+	Findings []inventory.Finding
+	Warnings []inventory.Warning
+}
+
+// candidate is one affected row that matched one package.
+type candidate struct {
+	pkg *inventory.Package
+	aff vulndb.Affected
+	// fixed is the fixed version of the range that matched, if any.
+	fixed string
+}
+
+// Match finds the vulnerabilities of the inventory's packages.
+func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Options) (*Result, error) {
+	res := &Result{}
+	osNS, osKnown := OSNamespace(inv.OS)
+	if inv.OS.Known() && !osKnown {
+		res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("OS %s %s is not one shipshape can match vulnerabilities for; its packages are not checked", inv.OS.Family, inv.OS.Version)})
+	}
+	osCovered := false
+	if osKnown {
+		ok, err := db.HasNamespace(ctx, osNS)
+		if err != nil {
+			return nil, err
+		}
+		osCovered = ok
+		if !ok && hasOSPackages(inv) {
+			res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability DB has no data for %s (%s); OS packages are not checked — update the DB or build one with that distro's feed", osNS, inv.OS.PrettyName)})
+		}
+	}
+	var cands []candidate
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		ns, names, ok := namespaceOf(p, osNS, osCovered)
+		if !ok {
+			continue
+		}
+		cmp, err := version.For(ns)
+		if err != nil {
+			res.Warnings = append(res.Warnings, inventory.Warning{Path: p.Location, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
+			continue
+		}
+		seen := map[string]bool{}
+		for _, name := range names {
+			affs, err := db.Affected(ctx, ns, name)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range affs {
+				key := a.VulnID + "\x00" + a.Source
+				if seen[key] {
+					continue
+				}
+				installed := installedVersion(p, name)
+				hit, fixed, werr := affects(cmp, installed, a)
+				if werr != nil {
+					res.Warnings = append(res.Warnings, inventory.Warning{Path: p.Location, Message: fmt.Sprintf("%s %s against %s: %v", p.Name, installed, a.VulnID, werr)})
+					continue
+				}
+				if hit {
+					seen[key] = true
+					cands = append(cands, candidate{pkg: p, aff: a, fixed: fixed})
+				}
+			}
+		}
+	}
+	findings, err := build(ctx, db, cands)
+	if err != nil {
+		return nil, err
+	}
+	findings = filter(findings, opts)
+	sortFindings(findings)
+	res.Findings = findings
+	return res, nil
+}
+
+func hasOSPackages(inv *inventory.Inventory) bool {
+	for _, p := range inv.Packages {
+		if isOSType(p.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+func isOSType(t string) bool {
+	return t == inventory.TypeDeb || t == inventory.TypeApk || t == inventory.TypeRPM
+}
+
+// namespaceOf returns the namespace and the names to query for a package. OS packages are
+// looked up by source package (how distros publish advisories) and by binary name (Ubuntu
+// and Red Hat OVAL name binary packages).
+func namespaceOf(p *inventory.Package, osNS string, osCovered bool) (string, []string, bool) {
+	if isOSType(p.Type) {
+		if !osCovered {
+			return "", nil, false
+		}
+		names := []string{}
+		if p.SourceName != "" {
+			names = append(names, p.SourceName)
+		}
+		if p.SourceName != p.Name {
+			names = append(names, p.Name)
+		}
+		return osNS, names, true
+	}
+	return "", nil, false
+}
+
+// installedVersion is the version compared with advisories: for a dpkg source-package
+// lookup the source version (binNMUs add +bN to binaries only), else the package version.
+func installedVersion(p *inventory.Package, queried string) string {
+	if p.Type == inventory.TypeDeb && queried == p.SourceName && p.SourceVersion != "" {
+		return p.SourceVersion
+	}
+	return p.Version
+}
+
+// affects evaluates one affected row against an installed version.
+func affects(cmp version.Comparator, installed string, a vulndb.Affected) (bool, string, error) {
+	switch a.Status {
+	case vulndb.StatusNotAffected:
+		return false, "", nil
+	}
+	for _, v := range a.Versions {
+		c, err := cmp.Compare(installed, v)
+		if err == nil && c == 0 {
+			return true, lowestFix(cmp, a), nil
+		}
+	}
+	var usable int
+	for _, r := range a.Ranges {
+		if r.Type == "GIT" {
+			continue
+		}
+		usable++
+		in, err := inRange(cmp, installed, r)
+		if err != nil {
+			return false, "", err
+		}
+		if in {
+			return true, r.Fixed, nil
+		}
+	}
+	if usable == 0 && len(a.Versions) == 0 {
+		// No version information: every version is affected (unfixed, will-not-fix, EOL).
+		return a.Status != vulndb.StatusFixed, "", nil
+	}
+	return false, "", nil
+}
+
+func inRange(cmp version.Comparator, v string, r vulndb.Range) (bool, error) {
+	if r.Introduced != "" {
+		c, err := cmp.Compare(v, r.Introduced)
+		if err != nil {
+			return false, err
+		}
+		if c < 0 {
+			return false, nil
+		}
+	}
+	switch {
+	case r.Fixed != "":
+		c, err := cmp.Compare(v, r.Fixed)
+		if err != nil {
+			return false, err
+		}
+		return c < 0, nil
+	case r.LastAffected != "":
+		c, err := cmp.Compare(v, r.LastAffected)
+		if err != nil {
+			return false, err
+		}
+		return c <= 0, nil
+	}
+	return true, nil
+}
+
+func lowestFix(cmp version.Comparator, a vulndb.Affected) string {
+	best := ""
+	for _, r := range a.Ranges {
+		if r.Fixed == "" {
+			continue
+		}
+		if best == "" {
+			best = r.Fixed
+			continue
+		}
+		if c, err := cmp.Compare(r.Fixed, best); err == nil && c < 0 {
+			best = r.Fixed
+		}
+	}
+	return best
+}
+
+func filter(fs []inventory.Finding, opts Options) []inventory.Finding {
+	if !opts.IgnoreUnfixed && len(opts.IgnoreStatuses) == 0 {
+		return fs
+	}
+	drop := map[string]bool{}
+	for _, s := range opts.IgnoreStatuses {
+		drop[strings.ToLower(strings.TrimSpace(s))] = true
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if opts.IgnoreUnfixed && f.FixedVersion == "" {
+			continue
+		}
+		if drop[f.Status] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func sortFindings(fs []inventory.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.PkgName != b.PkgName {
+			return a.PkgName < b.PkgName
+		}
+		if a.InstalledVersion != b.InstalledVersion {
+			return a.InstalledVersion < b.InstalledVersion
+		}
+		if a.Location != b.Location {
+			return a.Location < b.Location
+		}
+		return a.ID < b.ID
+	})
+}

@@ -1,0 +1,211 @@
+package detect
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/vulndb"
+)
+
+func buildDB(t *testing.T, recs map[string][]vulndb.Record) *vulndb.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	w, err := vulndb.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, rs := range recs {
+		for _, r := range rs {
+			if err := w.Add(src, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Finish(time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func fixed(id, ns, pkg, fix string, sev *vulndb.Severity) vulndb.Record {
+	return vulndb.Record{Affected: []vulndb.Affected{{VulnID: id, Namespace: ns, Package: pkg, Status: vulndb.StatusFixed,
+		Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Fixed: fix}}, Severity: sev}}}
+}
+
+func status(id, ns, pkg, st string) vulndb.Record {
+	return vulndb.Record{Affected: []vulndb.Affected{{VulnID: id, Namespace: ns, Package: pkg, Status: st}}}
+}
+
+func deb(name, version, src, srcVersion string) inventory.Package {
+	return inventory.Package{Type: inventory.TypeDeb, Name: name, Version: version, SourceName: src, SourceVersion: srcVersion, PURL: "pkg:deb/debian/" + name + "@" + version, Location: "/var/lib/dpkg/status"}
+}
+
+func TestMatch(t *testing.T) {
+	db := buildDB(t, map[string][]vulndb.Record{
+		"debian-oval": {
+			fixed("CVE-1", "debian:12", "openssl", "3.0.11-1~deb12u2", &vulndb.Severity{Source: "debian", Rating: "low"}),
+			fixed("CVE-2", "debian:12", "openssl", "3.0.9-1", nil), // installed is newer: not affected
+			status("CVE-3", "debian:12", "openssl", vulndb.StatusAffected),
+			status("CVE-4", "debian:12", "openssl", vulndb.StatusWillNotFix),
+			status("CVE-5", "debian:12", "openssl", vulndb.StatusNotAffected),
+			fixed("CVE-6", "debian:12", "glibc", "2.36-9+deb12u4", nil), // binNMU binary, source version decides
+			fixed("CVE-7", "debian:11", "openssl", "9.9", nil),          // other release
+			{Affected: []vulndb.Affected{{VulnID: "CVE-8", Namespace: "debian:12", Package: "openssl", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "GIT", Fixed: "abcdef"}}}}}, // GIT ranges are not versions
+		},
+		"nvd": {
+			{Vulnerability: &vulndb.Vulnerability{ID: "CVE-1", Summary: "one", Severities: []vulndb.Severity{{Source: "nvd", Type: "CVSS_V3", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Score: 9.8, Rating: "CRITICAL"}}}},
+			{Vulnerability: &vulndb.Vulnerability{ID: "CVE-3", Severities: []vulndb.Severity{{Source: "nvd", Type: "CVSS_V3", Vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N", Score: 3.7, Rating: "LOW"}}}},
+		},
+		"osv": {
+			{Vulnerability: &vulndb.Vulnerability{ID: "CVE-4", Severities: []vulndb.Severity{{Source: "ghsa", Rating: "HIGH"}}}},
+		},
+		"kev": {{KEV: &vulndb.KEV{CVE: "CVE-1", DateAdded: "2024-01-01"}}},
+		"epss": {{EPSS: &vulndb.EPSS{CVE: "CVE-1", Score: 0.7, Percentile: 0.99}}},
+	})
+	inv := &inventory.Inventory{
+		OS: &inventory.OS{Family: "debian", Version: "12", Codename: "bookworm"},
+		Packages: []inventory.Package{
+			deb("libssl3", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1"),
+			deb("libc6", "2.36-9+deb12u3+b1", "glibc", "2.36-9+deb12u3"),
+		},
+	}
+	res, err := Match(context.Background(), db, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]inventory.Finding{}
+	for _, f := range res.Findings {
+		got[f.PkgName+" "+f.ID] = f
+	}
+	want := map[string]struct{ fixed, status, severity, sevSource string }{
+		"libssl3 CVE-1": {"3.0.11-1~deb12u2", "fixed", "LOW", "debian"}, // distro rating wins over NVD's
+		"libssl3 CVE-3": {"", "affected", "LOW", "nvd"},
+		"libssl3 CVE-4": {"", "will-not-fix", "HIGH", "ghsa"},
+		"libc6 CVE-6":   {"2.36-9+deb12u4", "fixed", "UNKNOWN", ""},
+	}
+	if len(got) != len(want) {
+		var ids []string
+		for k := range got {
+			ids = append(ids, k)
+		}
+		t.Fatalf("findings %v, want %d", ids, len(want))
+	}
+	for k, w := range want {
+		f, ok := got[k]
+		if !ok {
+			t.Errorf("missing %s", k)
+			continue
+		}
+		if f.FixedVersion != w.fixed || f.Status != w.status || f.Severity != w.severity || f.SeveritySource != w.sevSource {
+			t.Errorf("%s: fixed %q status %q severity %q (%q), want %+v", k, f.FixedVersion, f.Status, f.Severity, f.SeveritySource, w)
+		}
+	}
+	c1 := got["libssl3 CVE-1"]
+	if c1.KEV == nil || c1.EPSS == nil || c1.EPSS.Percentile != 0.99 || len(c1.CVSS) != 1 || c1.SourceName != "openssl" || c1.Title != "one" {
+		t.Errorf("CVE-1 enrichment: %+v", c1)
+	}
+
+	res, err = Match(context.Background(), db, inv, Options{IgnoreUnfixed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 {
+		t.Errorf("--ignore-unfixed kept %d findings, want 2", len(res.Findings))
+	}
+	res, _ = Match(context.Background(), db, inv, Options{IgnoreStatuses: []string{"will-not-fix"}})
+	for _, f := range res.Findings {
+		if f.Status == "will-not-fix" {
+			t.Error("--ignore-status will-not-fix kept one")
+		}
+	}
+}
+
+func TestMatchOtherDistros(t *testing.T) {
+	db := buildDB(t, map[string][]vulndb.Record{
+		"alpine": {fixed("CVE-A", "alpine:3.19", "openssl", "3.1.4-r1", nil)},
+		"redhat": {
+			fixed("CVE-R1", "rhel:9", "openssl-libs", "1:3.0.7-25.el9", nil),
+			fixed("CVE-R2", "rhel:9", "bash", "0:5.1.8-5.el9", nil), // installed epoch 1 beats it
+		},
+		"ubuntu": {fixed("CVE-U", "ubuntu:22.04", "libssl3", "3.0.2-0ubuntu1.12", nil)}, // binary name
+	})
+	epoch1 := 1
+	tests := []struct {
+		name string
+		inv  *inventory.Inventory
+		want []string
+		warn string
+	}{
+		{"alpine by origin", &inventory.Inventory{OS: &inventory.OS{Family: "alpine", Version: "3.19.4"},
+			Packages: []inventory.Package{{Type: "apk", Name: "libcrypto3", Version: "3.1.4-r0", SourceName: "openssl"}}}, []string{"CVE-A"}, ""},
+		{"rhel with epochs", &inventory.Inventory{OS: &inventory.OS{Family: "rhel", Version: "9.2"},
+			Packages: []inventory.Package{
+				{Type: "rpm", Name: "openssl-libs", Version: "1:3.0.7-24.el9", Epoch: &epoch1, SourceName: "openssl"},
+				{Type: "rpm", Name: "bash", Version: "1:5.1.8-4.el9", Epoch: &epoch1, SourceName: "bash"},
+			}}, []string{"CVE-R1"}, ""},
+		{"ubuntu by binary name", &inventory.Inventory{OS: &inventory.OS{Family: "ubuntu", Version: "22.04"},
+			Packages: []inventory.Package{{Type: "deb", Name: "libssl3", Version: "3.0.2-0ubuntu1.10", SourceName: "openssl", SourceVersion: "3.0.2-0ubuntu1.10"}}}, []string{"CVE-U"}, ""},
+		{"release the DB lacks", &inventory.Inventory{OS: &inventory.OS{Family: "alpine", Version: "3.6.5"},
+			Packages: []inventory.Package{{Type: "apk", Name: "libcrypto3", Version: "1.0", SourceName: "openssl"}}}, nil, "no data for alpine:3.6"},
+		{"OS shipshape cannot name", &inventory.Inventory{OS: &inventory.OS{Family: "plan9", Version: "4"},
+			Packages: []inventory.Package{{Type: "apk", Name: "x", Version: "1"}}}, nil, "not one shipshape can match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Match(context.Background(), db, tc.inv, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, f := range res.Findings {
+				ids = append(ids, f.ID)
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("findings %v, want %v", ids, tc.want)
+			}
+			if tc.warn != "" {
+				found := false
+				for _, w := range res.Warnings {
+					found = found || strings.Contains(w.Message, tc.warn)
+				}
+				if !found {
+					t.Errorf("no warning %q in %v", tc.warn, res.Warnings)
+				}
+			}
+		})
+	}
+}
+
+func TestOSNamespace(t *testing.T) {
+	for _, tc := range []struct {
+		os   inventory.OS
+		want string
+		ok   bool
+	}{
+		{inventory.OS{Family: "debian", Version: "12"}, "debian:12", true},
+		{inventory.OS{Family: "debian", Version: "12.8"}, "debian:12", true},
+		{inventory.OS{Family: "debian", Codename: "bookworm"}, "debian:12", true},
+		{inventory.OS{Family: "debian", Version: "bookworm/sid"}, "debian:unstable", true},
+		{inventory.OS{Family: "ubuntu", Version: "22.04"}, "ubuntu:22.04", true},
+		{inventory.OS{Family: "alpine", Version: "3.19.4"}, "alpine:3.19", true},
+		{inventory.OS{Family: "alpine", Version: "3.21.0_alpha20240923"}, "alpine:edge", true},
+		{inventory.OS{Family: "centos", Version: "7"}, "centos:7", true},
+		{inventory.OS{Family: "rhel", Version: "9.2"}, "rhel:9", true},
+		{inventory.OS{Family: "gentoo", Version: "2.14"}, "", false},
+	} {
+		got, ok := OSNamespace(&tc.os)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("OSNamespace(%+v) = %q %v, want %q %v", tc.os, got, ok, tc.want, tc.ok)
+		}
+	}
+}
