@@ -53,10 +53,10 @@ func TestFeedBasics(t *testing.T) {
 		t.Errorf("Info() incomplete: %+v", info)
 	}
 	for name, want := range map[string]bool{
-		"known_exploited_vulnerabilities.json":            true,
-		"kev/known_exploited_vulnerabilities.json":        true,
-		"known_exploited_vulnerabilities.json.gz":         true,
-		"kev.json":                                        true,
+		"known_exploited_vulnerabilities.json":     true,
+		"kev/known_exploited_vulnerabilities.json": true,
+		"known_exploited_vulnerabilities.json.gz":  true,
+		"kev.json": true,
 		"kev/known_exploited_vulnerabilities_schema.json": false,
 		"kev/known_exploited_vulnerabilities.csv":         false,
 		"kev/.github/x.json":                              false,
