@@ -86,6 +86,9 @@ const maxYAML = 64 << 20
 // (by the name's extension, else by its first byte). In an array a malformed advisory is
 // skipped; the file is an error only when none could be read.
 func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	br := bufio.NewReader(in.R)
 	first, err := firstByte(br)
 	if err != nil {
