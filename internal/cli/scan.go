@@ -157,7 +157,13 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 	if err := g.writeReport(inv, format); err != nil {
 		return errors.Join(err, scanErr)
 	}
-	return scanErr
+	if scanErr != nil {
+		return scanErr
+	}
+	if v != nil && v.exitCode != 0 && len(inv.Vulnerabilities) > 0 {
+		return &exitError{code: v.exitCode}
+	}
+	return nil
 }
 
 func newImageCmd(g *globals) *cobra.Command {

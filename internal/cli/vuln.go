@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipshape-dev/shipshape/internal/dbbuild"
+	"github.com/shipshape-dev/shipshape/internal/dbupdate"
 	"github.com/shipshape-dev/shipshape/internal/detect"
 	"github.com/shipshape-dev/shipshape/internal/feed/all"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
@@ -28,6 +29,9 @@ type vulnFlags struct {
 	ignoreStatuses []string
 	dbMaxAge       time.Duration
 	skipDBUpdate   bool
+	dbMirror       string
+	severities     []string
+	exitCode       int
 }
 
 func (f *vulnFlags) register(cmd *cobra.Command) {
@@ -37,7 +41,10 @@ func (f *vulnFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	fl.StringSliceVar(&f.ignoreStatuses, "ignore-status", nil, "leave out findings with these statuses: fixed, affected, will-not-fix, end-of-life")
 	fl.DurationVar(&f.dbMaxAge, "db-max-age", 0, "fail when the vulnerability data is older than this (e.g. 168h); 0 only warns after 7 days")
-	fl.BoolVar(&f.skipDBUpdate, "skip-db-update", false, "never try to update the vulnerability DB before scanning")
+	fl.BoolVar(&f.skipDBUpdate, "skip-db-update", false, "do not update the vulnerability DB from --db-mirror before scanning")
+	fl.StringVar(&f.dbMirror, "db-mirror", "", "mirror to update the DB from before scanning when it is over a day old (also SHIPSHAPE_DB_MIRROR)")
+	fl.StringSliceVar(&f.severities, "severity", nil, "report only these severities (CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN); default all")
+	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when any vulnerability is reported (after --severity and the ignore flags)")
 }
 
 func (f *vulnFlags) enabled() bool {
@@ -56,6 +63,14 @@ func (f *vulnFlags) validate() error {
 		default:
 			return fmt.Errorf("unknown scanner %q in --scanners (this version has: vuln, none)", s)
 		}
+	}
+	for _, s := range f.severities {
+		if vulndb.RatingRank(strings.TrimSpace(s)) == 0 && !strings.EqualFold(strings.TrimSpace(s), vulndb.Unknown) {
+			return fmt.Errorf("unknown severity %q in --severity (choose from %s)", s, strings.Join(vulndb.Ratings, ","))
+		}
+	}
+	if f.exitCode == ExitError {
+		return fmt.Errorf("--exit-code %d is the code for errors; choose another (e.g. 1)", ExitError)
 	}
 	for _, s := range f.ignoreStatuses {
 		switch strings.ToLower(strings.TrimSpace(s)) {
@@ -125,6 +140,11 @@ func buildSnapshotWith(ctx context.Context, out string, now func() time.Time, ex
 
 // matchVulns matches inv against the DB and records the DB's identity and age in it.
 func (g *globals) matchVulns(ctx context.Context, inv *inventory.Inventory, f *vulnFlags) error {
+	path := f.dbPath
+	if path == "" {
+		path = g.defaultDBPath()
+	}
+	g.maybeUpdate(ctx, path, f)
 	db, embedded, err := g.openDB(ctx, f.dbPath)
 	if err != nil {
 		return err
@@ -148,11 +168,55 @@ func (g *globals) matchVulns(ctx context.Context, inv *inventory.Inventory, f *v
 	if err != nil {
 		return fmt.Errorf("matching vulnerabilities: %w", err)
 	}
-	inv.Vulnerabilities = res.Findings
+	inv.Vulnerabilities = filterSeverities(res.Findings, f.severities)
 	if inv.Vulnerabilities == nil {
 		inv.Vulnerabilities = []inventory.Finding{}
 	}
 	inv.Warnings = append(inv.Warnings, res.Warnings...)
 	inv.Sort()
 	return nil
+}
+
+// filterSeverities keeps the findings whose severity is listed; an empty list keeps all.
+func filterSeverities(fs []inventory.Finding, sev []string) []inventory.Finding {
+	if len(sev) == 0 {
+		return fs
+	}
+	keep := map[string]bool{}
+	for _, s := range sev {
+		keep[strings.ToUpper(strings.TrimSpace(s))] = true
+	}
+	var out []inventory.Finding
+	for _, f := range fs {
+		if keep[f.Severity] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// maybeUpdate refreshes the DB at path from the mirror when it is over a day old. A
+// failure is a warning: the scan goes on with the DB it has.
+func (g *globals) maybeUpdate(ctx context.Context, path string, f *vulnFlags) {
+	mirror := f.dbMirror
+	if mirror == "" {
+		mirror = os.Getenv("SHIPSHAPE_DB_MIRROR")
+	}
+	if mirror == "" || f.skipDBUpdate {
+		return
+	}
+	if db, err := vulndb.Open(path); err == nil {
+		built := db.Meta().BuiltAt
+		db.Close()
+		if g.now().Sub(built) < 24*time.Hour {
+			return
+		}
+	}
+	pk, err := publicKey(os.Getenv("SHIPSHAPE_DB_PUBLIC_KEY"))
+	if err == nil {
+		_, err = dbupdate.Update(ctx, path, dbupdate.Options{Mirror: mirror, PublicKey: pk})
+	}
+	if err != nil && !errors.Is(err, dbupdate.ErrUpToDate) && !g.quiet {
+		fmt.Fprintf(g.stderr, "warning: could not update the vulnerability DB from %s: %v (scanning with the DB at hand)\n", mirror, err)
+	}
 }

@@ -141,6 +141,40 @@ func TestVulnFlags(t *testing.T) {
 	if code, _, stderr := count("--scanners", "vuln,magic"); code != ExitError || !strings.Contains(stderr, "magic") {
 		t.Errorf("--scanners magic: exit %d, %s", code, stderr)
 	}
+	// The gate: findings left after the filters trip --exit-code; UNKNOWN is only a
+	// severity the gate sees when it is listed.
+	sevs := map[string]bool{}
+	for _, v := range all.Vulnerabilities {
+		sevs[v.Severity] = true
+	}
+	if len(all.Vulnerabilities) == 0 {
+		t.Fatal("the sample image has no findings to gate on")
+	}
+	var absent string
+	for _, s := range []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "NEGLIGIBLE", "UNKNOWN"} {
+		if !sevs[s] {
+			absent = s
+			break
+		}
+	}
+	var present string
+	for s := range sevs {
+		present = s
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--exit-code", "1"}, 1},
+		{[]string{"--exit-code", "3", "--severity", present}, 3},
+		{[]string{"--exit-code", "1", "--severity", absent}, 0},
+		{[]string{"--exit-code", "2"}, ExitError},
+		{[]string{"--severity", "SEVERE"}, ExitError},
+	} {
+		if code, _, stderr := count(tc.args...); code != tc.want {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.want, stderr)
+		}
+	}
 	junk := filepath.Join(t.TempDir(), "junk.db")
 	os.WriteFile(junk, []byte("junk"), 0o644)
 	if code, _, stderr := count("--db", junk); code != ExitError || !strings.Contains(stderr, "junk.db") {
