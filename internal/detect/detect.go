@@ -24,7 +24,7 @@ type Options struct {
 
 // Source is the part of the DB the matcher reads.
 type Source interface {
-	Affected(ctx context.Context, namespace, pkg string) ([]vulndb.Affected, error)
+	AffectedMany(ctx context.Context, namespace string, pkgs []string) (map[string][]vulndb.Affected, error)
 	HasNamespace(ctx context.Context, namespace string) (bool, error)
 	Vulnerabilities(ctx context.Context, ids []string) (map[string][]vulndb.Vulnerability, error)
 	EPSS(ctx context.Context, cves []string) (map[string]vulndb.EPSS, error)
@@ -124,26 +124,44 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 			res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability DB has no data for %s (%s); OS packages are not checked — update the DB or build one with that distro's feed", osNS, inv.OS.PrettyName)})
 		}
 	}
-	var cands []candidate
+	// Collect every (namespace, name) first and ask the DB in batches.
+	type lookup struct {
+		p     *inventory.Package
+		ns    string
+		names []string
+	}
+	var lookups []lookup
+	byNS := map[string][]string{}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		ns, names, ok := namespaceOf(p, osNS, osCovered)
 		if !ok {
 			continue
 		}
-		cmp, err := version.For(ns)
+		lookups = append(lookups, lookup{p, ns, names})
+		byNS[ns] = append(byNS[ns], names...)
+	}
+	known := map[string]map[string][]vulndb.Affected{}
+	for ns, names := range byNS {
+		m, err := db.AffectedMany(ctx, ns, names)
+		if err != nil {
+			return nil, err
+		}
+		known[ns] = m
+	}
+	var cands []candidate
+	for _, l := range lookups {
+		p := l.p
+		cmp, err := version.For(l.ns)
 		if err != nil {
 			res.Warnings = append(res.Warnings, inventory.Warning{Path: p.Location, Message: fmt.Sprintf("%s %s: %v", p.Name, p.Version, err)})
 			continue
 		}
-		seen := map[string]bool{}
-		for _, name := range names {
-			affs, err := db.Affected(ctx, ns, name)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range affs {
-				key := a.VulnID + "\x00" + a.Source
+		type seenKey struct{ id, source string }
+		seen := map[seenKey]bool{}
+		for _, name := range l.names {
+			for _, a := range known[l.ns][name] {
+				key := seenKey{a.VulnID, a.Source}
 				if seen[key] {
 					continue
 				}

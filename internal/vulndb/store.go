@@ -378,6 +378,50 @@ func (d *DB) Affected(ctx context.Context, namespace, pkg string) ([]Affected, e
 	return out, rows.Err()
 }
 
+// AffectedMany returns what the DB says about each of pkgs in namespace, keyed by the
+// package name as given. One query per 500 names keeps large inventories fast.
+func (d *DB) AffectedMany(ctx context.Context, namespace string, pkgs []string) (map[string][]Affected, error) {
+	namespace = strings.ToLower(namespace)
+	norm := map[string][]string{} // normalised -> names as given
+	var keys []string
+	for _, p := range pkgs {
+		n := NormalizePackage(namespace, p)
+		if _, ok := norm[n]; !ok {
+			keys = append(keys, n)
+		}
+		norm[n] = append(norm[n], p)
+	}
+	out := map[string][]Affected{}
+	for _, chunk := range chunks(keys, 500) {
+		args := append([]any{namespace}, anys(chunk)...)
+		rows, err := d.db.QueryContext(ctx, `SELECT package, data FROM affected WHERE namespace = ? AND package IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("querying %s: %w", namespace, err)
+		}
+		for rows.Next() {
+			var pkg string
+			var data []byte
+			if err := rows.Scan(&pkg, &data); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("querying %s: %w", namespace, err)
+			}
+			var a Affected
+			if err := json.Unmarshal(data, &a); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("decoding an affected row of %s %s: %w", namespace, pkg, err)
+			}
+			for _, name := range norm[pkg] {
+				out[name] = append(out[name], a)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // HasNamespace reports whether the DB holds any data for namespace.
 func (d *DB) HasNamespace(ctx context.Context, namespace string) (bool, error) {
 	var one int
