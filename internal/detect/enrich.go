@@ -36,9 +36,7 @@ func build(ctx context.Context, db Source, cands []candidate) ([]inventory.Findi
 	var cves []string
 	cweSet := map[string]bool{}
 	for _, id := range ids {
-		for _, c := range cveIDs(id, vulns[id]) {
-			cves = append(cves, c)
-		}
+		cves = append(cves, cveIDs(id, vulns[id])...)
 		for _, v := range vulns[id] {
 			for _, w := range v.CWEs {
 				cweSet[w] = true

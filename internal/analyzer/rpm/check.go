@@ -314,7 +314,7 @@ func checkSQLite(ctx context.Context, path string) (err error) {
 		return err
 	}
 	if kind.String != "table" || bytes.HasPrefix(bytes.ToUpper(bytes.TrimSpace([]byte(schema.String))), []byte("CREATE VIRTUAL")) {
-		return fmt.Errorf("Packages is a %s, not a plain table", kind.String)
+		return fmt.Errorf("the Packages table is a %s, not a plain table", kind.String)
 	}
 	rows, err := db.QueryContext(ctx, `SELECT name, hidden FROM pragma_table_xinfo('Packages')`)
 	if err != nil {
@@ -337,7 +337,7 @@ func checkSQLite(ctx context.Context, path string) (err error) {
 		return err
 	}
 	if !found {
-		return fmt.Errorf("Packages has no stored blob column")
+		return fmt.Errorf("the Packages table has no stored blob column")
 	}
 	rows, err = db.QueryContext(ctx, `SELECT blob FROM Packages`)
 	if err != nil {
