@@ -377,3 +377,19 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }
+
+func TestDebugOutput(t *testing.T) {
+	code, _, stderr := run(t, nil, "image", sample, "--debug", "-q", "--cache-dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"debug: opened", "debug: layer 0", "debug: layers scanned", "debug: matched"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("--debug output lacks %q:\n%s", want, stderr)
+		}
+	}
+	_, _, quiet := run(t, nil, "image", sample, "-q", "--cache-dir", t.TempDir())
+	if strings.Contains(quiet, "debug:") {
+		t.Error("debug lines without --debug")
+	}
+}

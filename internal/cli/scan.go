@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,10 +74,30 @@ func (g *globals) scanner(f *imageFlags) *layer.Scanner {
 	if !g.noCache && g.cacheDir != "" {
 		s.Cache = &layer.Cache{Dir: g.cacheDir}
 	}
+	var ps multiProgress
 	if !g.quiet {
-		s.Progress = newProgress(g.stderr)
+		if p := newProgress(g.stderr); p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if g.debug {
+		ps = append(ps, &debugLog{w: g.stderr})
+	}
+	switch len(ps) {
+	case 0:
+	case 1:
+		s.Progress = ps[0]
+	default:
+		s.Progress = ps
 	}
 	return s
+}
+
+// debugf prints a debug line when --debug is on.
+func (g *globals) debugf(format string, args ...any) {
+	if g.debug {
+		fmt.Fprintf(g.stderr, "debug: "+format+"\n", args...)
+	}
 }
 
 // scanImage opens ref and inventories it. A partial inventory comes back with an error
@@ -95,11 +116,12 @@ func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*in
 	for i, l := range img.Layers {
 		specs[i] = layer.Spec{DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy, Open: l.Open}
 	}
+	g.debugf("opened %s as %s: image %s, %s, %d layer(s)", ref, img.Kind, inventory.ShortDigest(img.ImageID), img.Platform, len(img.Layers))
 	s := g.scanner(f)
+	start := time.Now()
 	inv, err := s.ScanImage(ctx, specs)
-	if p, ok := s.Progress.(*progress); ok {
-		p.finish()
-	}
+	finishProgress(s.Progress)
+	g.debugf("layers scanned in %s", time.Since(start).Round(time.Millisecond))
 	if inv == nil {
 		return nil, err
 	}
@@ -142,9 +164,11 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 		return scanErr
 	}
 	if v != nil && v.enabled() {
+		start := time.Now()
 		if err := g.matchVulns(ctx, inv, v); err != nil {
 			return errors.Join(scanErr, err)
 		}
+		g.debugf("matched %d package(s) against the vulnerability DB in %s: %d finding(s)", len(inv.Packages), time.Since(start).Round(time.Millisecond), len(inv.Vulnerabilities))
 	}
 	if !g.quiet {
 		for _, w := range inv.Warnings {
@@ -278,4 +302,16 @@ as a root filesystem). --format is cyclonedx (default), spdx-json or json.`,
 func isLayout(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, "index.json"))
 	return err == nil
+}
+
+// finishProgress stops any progress bar among p.
+func finishProgress(p layer.Progress) {
+	switch v := p.(type) {
+	case *progress:
+		v.finish()
+	case multiProgress:
+		for _, q := range v {
+			finishProgress(q)
+		}
+	}
 }
