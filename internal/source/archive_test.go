@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/shipshape-dev/shipshape/internal/imagetest"
@@ -202,6 +203,10 @@ func legacyArchive(t *testing.T, img v1.Image, path string, dedupe bool) {
 // docker25Archive writes what `docker save` writes since Docker 25: an OCI layout with
 // uncompressed layer blobs plus a manifest.json that points into blobs/.
 func docker25Archive(t *testing.T, img v1.Image, path string) {
+	docker25ArchiveWith(t, img, path, "application/vnd.oci.image.layer.v1.tar")
+}
+
+func docker25ArchiveWith(t *testing.T, img v1.Image, path string, layerMediaType types.MediaType) {
 	layers, _ := img.Layers()
 	cfg := rawConfig(t, img)
 	blob := func(b []byte) (string, v1.Hash) {
@@ -220,7 +225,7 @@ func docker25Archive(t *testing.T, img v1.Image, path string) {
 		p, h := blob(data)
 		names = append(names, p)
 		entries = append(entries, tarEntryT{name: p, body: data})
-		m.Layers = append(m.Layers, v1.Descriptor{MediaType: "application/vnd.oci.image.layer.v1.tar", Digest: h, Size: int64(len(data))})
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: layerMediaType, Digest: h, Size: int64(len(data))})
 	}
 	mb, _ := json.Marshal(m)
 	mPath, mHash := blob(mb)
@@ -463,5 +468,21 @@ func TestMultiImageArchive(t *testing.T) {
 	_, err := Open(context.Background(), p, Options{})
 	if err == nil || !strings.Contains(err.Error(), "a:1, b:2") {
 		t.Fatalf("want an error listing the tags, got %v", err)
+	}
+}
+
+// TestUnknownLayerMediaType: a manifest naming a layer type shipshape does not know (here
+// a Helm chart blob) opens, but reading that layer says which type it was.
+func TestUnknownLayerMediaType(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "odd.tar")
+	docker25ArchiveWith(t, alpine319(t), p, "application/vnd.cncf.helm.chart.content.v1.tar+gzip")
+	got, err := Open(context.Background(), "oci:"+p+":3.19", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	_, err = got.Layers[0].Open(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "helm.chart") || !strings.Contains(err.Error(), "not a known layer type") {
+		t.Fatalf("error %v, want one naming the media type", err)
 	}
 }
