@@ -12,6 +12,22 @@ const (
 	TypeDeb = "deb"
 	TypeApk = "apk"
 	TypeRPM = "rpm"
+
+	// Language package types.
+	TypeGolang   = "golang"
+	TypeNpm      = "npm"
+	TypePyPI     = "pypi"
+	TypeMaven    = "maven"
+	TypeGem      = "gem"
+	TypeCargo    = "cargo"
+	TypeComposer = "composer"
+	TypeNuGet    = "nuget"
+)
+
+// Dependency kinds, where a lock file says.
+const (
+	DependencyDirect     = "direct"
+	DependencyTransitive = "transitive"
 )
 
 // OS describes the operating system of an image or root filesystem.
@@ -74,6 +90,10 @@ type Package struct {
 	Maintainer    string   `json:"maintainer,omitempty"`
 	// Modularity is the rpm module label (name:stream:version:context), when set.
 	Modularity string `json:"modularityLabel,omitempty"`
+	// Dependency is direct or transitive when a lock file or manifest says so; Dev marks
+	// development-only dependencies (npm devDependencies, composer require-dev, ...).
+	Dependency string `json:"dependency,omitempty"`
+	Dev        bool   `json:"dev,omitempty"`
 	PURL       string `json:"purl,omitempty"`
 	// Location is the file the package was read from, as an absolute path in the image.
 	Location string `json:"location,omitempty"`
