@@ -218,7 +218,23 @@ func namespaceOf(p *inventory.Package, osNS string, osCovered bool) (string, []s
 		}
 		return osNS, names, true
 	}
+	if ns, ok := languageNamespaces[p.Type]; ok && p.Name != "" && p.Version != "" {
+		return ns, []string{p.Name}, true
+	}
 	return "", nil, false
+}
+
+// languageNamespaces maps language package types (purl types) to DB namespaces (OSV
+// ecosystems, lower case).
+var languageNamespaces = map[string]string{
+	inventory.TypeGolang:   "go",
+	inventory.TypeNpm:      "npm",
+	inventory.TypePyPI:     "pypi",
+	inventory.TypeMaven:    "maven",
+	inventory.TypeGem:      "rubygems",
+	inventory.TypeCargo:    "crates.io",
+	inventory.TypeComposer: "packagist",
+	inventory.TypeNuGet:    "nuget",
 }
 
 // installedVersion is the version compared with advisories: for a dpkg source-package

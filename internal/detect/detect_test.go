@@ -209,3 +209,44 @@ func TestOSNamespace(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchLanguagePackages(t *testing.T) {
+	db := buildDB(t, map[string][]vulndb.Record{
+		"osv": {
+			{Affected: []vulndb.Affected{{VulnID: "GO-2023-1571", Namespace: "go", Package: "golang.org/x/net", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "SEMVER", Fixed: "0.7.0"}}}}},
+			{Affected: []vulndb.Affected{{VulnID: "GO-2023-1988", Namespace: "go", Package: "golang.org/x/net", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "SEMVER", Fixed: "0.13.0"}}}}},
+			{Affected: []vulndb.Affected{{VulnID: "GHSA-p6mc-m468-83gw", Namespace: "npm", Package: "lodash", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "SEMVER", Fixed: "4.17.20"}}}}},
+			{Affected: []vulndb.Affected{{VulnID: "PYSEC-2021-59", Namespace: "pypi", Package: "urllib3", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Introduced: "1.26.0", Fixed: "1.26.5"}}}}},
+			{Affected: []vulndb.Affected{{VulnID: "GHSA-jfh8-c2jp-5v3q", Namespace: "maven", Package: "org.apache.logging.log4j:log4j-core", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Introduced: "2.13.0", Fixed: "2.15.0"}}}}},
+		},
+	})
+	inv := &inventory.Inventory{Packages: []inventory.Package{
+		{Type: inventory.TypeGolang, Name: "golang.org/x/net", Version: "v0.7.0"},
+		{Type: inventory.TypeNpm, Name: "lodash", Version: "4.17.15"},
+		{Type: inventory.TypePyPI, Name: "URLLib3", Version: "1.26.4"},
+		{Type: inventory.TypeMaven, Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"},
+		{Type: inventory.TypeMaven, Name: "org.apache.logging.log4j:log4j-core", Version: "2.12.1"},
+	}}
+	res, err := Match(context.Background(), db, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.PkgName+"@"+f.InstalledVersion+" "+f.ID+" "+f.FixedVersion)
+	}
+	want := []string{
+		"URLLib3@1.26.4 PYSEC-2021-59 1.26.5",
+		"golang.org/x/net@v0.7.0 GO-2023-1988 0.13.0",
+		"lodash@4.17.15 GHSA-p6mc-m468-83gw 4.17.20",
+		"org.apache.logging.log4j:log4j-core@2.14.1 GHSA-jfh8-c2jp-5v3q 2.15.0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
