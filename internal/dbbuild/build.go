@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Progress, when set, wraps downloads to show their progress.
 	Progress func(name string, size int64, r io.Reader) io.Reader
+	// Parallel is how many sources are parsed at once; 0 means GOMAXPROCS.
+	Parallel int
 }
 
 // Summary reports what a build did.
@@ -70,55 +73,79 @@ type Summary struct {
 type dataDater interface{ DataDate() string }
 
 // Build parses every source and writes the DB to out atomically. A file that fails to
-// parse is a warning; a source that yields no record at all is an error.
+// parse is a warning; a source that yields no record at all is an error. Sources are parsed
+// in parallel (up to Options.Parallel at a time) while one writer stores their records in
+// source order, so the DB's content does not depend on timing.
 func Build(ctx context.Context, out string, sources []Source, opts Options) (*Summary, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	par := opts.Parallel
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
 	}
 	w, err := vulndb.Create(out)
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{}
-	for _, src := range sources {
-		if err := ctx.Err(); err != nil {
-			w.Abort()
-			return nil, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parsed := make([]*parsedSource, len(sources))
+	sem := make(chan struct{}, par)
+	for i := range sources {
+		parsed[i] = &parsedSource{recs: make(chan vulndb.Record, 1024), done: make(chan struct{})}
+	}
+	go func() {
+		// Start parsers in source order: the writer drains sources in that order, so the
+		// earliest unfinished source always holds a slot and nothing deadlocks.
+		for i := range sources {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for _, p := range parsed[i:] {
+					p.err = ctx.Err()
+					close(p.recs)
+					close(p.done)
+				}
+				return
+			}
+			go func(i int) {
+				defer func() { <-sem }()
+				parsed[i].run(ctx, sources[i], opts)
+			}(i)
 		}
+	}()
+	sum := &Summary{}
+	for i, src := range sources {
+		p := parsed[i]
 		name := src.name()
-		var n int
+		n := 0
 		var newest string
-		emit := func(r vulndb.Record) error {
+		var werr error
+		for r := range p.recs {
+			if werr != nil {
+				continue // drain so the parser can finish
+			}
 			n++
 			if r.Vulnerability != nil && r.Vulnerability.Modified > newest {
 				newest = r.Vulnerability.Modified
 			}
 			if err := w.Add(name, r); err != nil {
-				return writeError{err}
+				werr = err
+				cancel()
 			}
-			return nil
 		}
-		visit := func(fname string, r io.Reader) error {
-			if !src.Feed.Match(fname) {
-				return nil
-			}
-			sum.Files++
-			if err := src.Feed.Parse(ctx, feed.Input{Name: fname, R: r}, emit); err != nil {
-				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-					return err
-				}
-				var werr writeError
-				if errors.As(err, &werr) {
-					return err
-				}
-				sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: %s: %v", name, fname, err))
-			}
-			return nil
-		}
-		if err := open(ctx, src, opts, visit); err != nil {
+		<-p.done
+		if werr != nil {
 			w.Abort()
-			return nil, fmt.Errorf("feed %s (%s): %w", name, src.Location, err)
+			return nil, fmt.Errorf("feed %s (%s): writing the DB: %w", name, src.Location, werr)
 		}
+		if p.err != nil {
+			w.Abort()
+			return nil, fmt.Errorf("feed %s (%s): %w", name, src.Location, p.err)
+		}
+		sum.Files += p.files
+		sum.Warnings = append(sum.Warnings, p.warnings...)
 		if n == 0 {
 			w.Abort()
 			return nil, fmt.Errorf("feed %s (%s) gave no records: is it the right kind of feed (%s) and the right file?", name, src.Location, src.Feed.Name())
@@ -144,11 +171,43 @@ func Build(ctx context.Context, out string, sources []Source, opts Options) (*Su
 	return sum, nil
 }
 
-// writeError marks a failure to write to the DB, which stops the build.
-type writeError struct{ err error }
+// parsedSource carries one source's records from its parser to the writer.
+type parsedSource struct {
+	recs     chan vulndb.Record
+	done     chan struct{}
+	err      error
+	files    int
+	warnings []string
+}
 
-func (e writeError) Error() string { return e.err.Error() }
-func (e writeError) Unwrap() error { return e.err }
+// run parses one source, sending its records; it closes recs and done when finished.
+func (p *parsedSource) run(ctx context.Context, src Source, opts Options) {
+	defer close(p.done)
+	defer close(p.recs)
+	name := src.name()
+	emit := func(r vulndb.Record) error {
+		select {
+		case p.recs <- r:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	visit := func(fname string, r io.Reader) error {
+		if !src.Feed.Match(fname) {
+			return nil
+		}
+		p.files++
+		if err := src.Feed.Parse(ctx, feed.Input{Name: fname, R: r}, emit); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.warnings = append(p.warnings, fmt.Sprintf("%s: %s: %v", name, fname, err))
+		}
+		return nil
+	}
+	p.err = open(ctx, src, opts, visit)
+}
 
 type visitFunc func(name string, r io.Reader) error
 

@@ -225,13 +225,21 @@ func (w *Writer) Finish(builtAt time.Time) error {
 		"schema_version": fmt.Sprint(SchemaVersion),
 		"built_at":       builtAt.UTC().Format(time.RFC3339),
 	}
-	for k, v := range meta {
+	// Insert in sorted order so the same input gives the same file.
+	for _, k := range sortedKeys(meta) {
+		v := meta[k]
 		if _, err := w.tx.Exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, k, v); err != nil {
 			w.Abort()
 			return fmt.Errorf("writing DB metadata: %w", err)
 		}
 	}
-	for _, si := range w.sources {
+	names := make([]string, 0, len(w.sources))
+	for n := range w.sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		si := w.sources[n]
 		data, _ := json.Marshal(si)
 		if _, err := w.tx.Exec(`INSERT OR REPLACE INTO source (name, data) VALUES (?, ?)`, si.Name, data); err != nil {
 			w.Abort()
@@ -604,5 +612,14 @@ func anys(ss []string) []any {
 	for i, s := range ss {
 		out[i] = s
 	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
