@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/all"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/layer"
+	"github.com/shipshape-dev/shipshape/internal/sbomread"
 	"github.com/shipshape-dev/shipshape/internal/source"
 )
 
@@ -103,6 +105,15 @@ func (g *globals) debugf(format string, args ...any) {
 // scanImage opens ref and inventories it. A partial inventory comes back with an error
 // when some layer could not be read.
 func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*inventory.Inventory, error) {
+	if path, ok := strings.CutPrefix(ref, "sbom:"); ok {
+		// An SBOM: its packages are matched as they are, nothing is analysed.
+		inv, err := sbomread.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		inv.Target.Name = ref
+		return inv, nil
+	}
 	sopts, err := f.sourceOptions(g)
 	if err != nil {
 		return nil, err
@@ -200,7 +211,8 @@ func newImageCmd(g *globals) *cobra.Command {
   a file from "docker save" (any Docker version, also gzip or zstd compressed) or an OCI tarball,
   oci:DIR[:TAG|@DIGEST]      an OCI image layout folder (nested indexes, --platform),
   archive:FILE               a docker-archive, explicitly,
-  registry://REF or REF       a registry reference such as 127.0.0.1:5000/app:1.2.
+  registry://REF or REF       a registry reference such as 127.0.0.1:5000/app:1.2,
+  sbom:FILE                  a CycloneDX or SPDX JSON SBOM, matched without analysing anything.
 An existing file or folder is tried first, then the registry.`,
 		Example: `  shipshape image alpine.tar
   shipshape image oci:./layout:1.0 --platform linux/arm64

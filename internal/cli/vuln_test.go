@@ -257,3 +257,54 @@ func TestPublishAndUpdateEndToEnd(t *testing.T) {
 		t.Fatal(stderr)
 	}
 }
+
+// TestSBOMIn writes the sample image's SBOM in both formats, then scans the SBOMs: the
+// packages and the findings must be those of the image scan.
+func TestSBOMIn(t *testing.T) {
+	dir := t.TempDir()
+	cache := t.TempDir()
+	_, imgOut, _ := run(t, nil, "image", sample, "-f", "json", "-q", "--cache-dir", cache)
+	var want vulnReport
+	if err := json.Unmarshal([]byte(imgOut), &want); err != nil {
+		t.Fatal(err)
+	}
+	key := func(r vulnReport) (string, string) {
+		var ps, vs []string
+		for _, p := range r.Packages {
+			ps = append(ps, p.Name+" "+p.PURL)
+		}
+		for _, v := range r.Vulnerabilities {
+			vs = append(vs, v.PkgName+" "+v.InstalledVersion+" "+v.ID+" "+v.FixedVersion)
+		}
+		return strings.Join(ps, "\n"), strings.Join(vs, "\n")
+	}
+	wantPkgs, wantVulns := key(want)
+	for _, format := range []string{"cyclonedx", "spdx-json"} {
+		t.Run(format, func(t *testing.T) {
+			bom := filepath.Join(dir, format+".json")
+			if code, _, stderr := run(t, nil, "sbom", sample, "-f", format, "-o", bom, "-q", "--cache-dir", cache); code != 0 {
+				t.Fatal(stderr)
+			}
+			code, out, stderr := run(t, nil, "image", "sbom:"+bom, "-f", "json", "-q", "--cache-dir", cache)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var got vulnReport
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			gotPkgs, gotVulns := key(got)
+			if gotPkgs != wantPkgs {
+				t.Errorf("packages from the SBOM:\n%s\nwant\n%s", gotPkgs, wantPkgs)
+			}
+			if gotVulns != wantVulns || wantVulns == "" {
+				t.Errorf("findings from the SBOM:\n%s\nwant\n%s", gotVulns, wantVulns)
+			}
+		})
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"hello": "world"}`), 0o644)
+	if code, _, stderr := run(t, nil, "image", "sbom:"+bad, "--cache-dir", cache); code != ExitError || !strings.Contains(stderr, "bad.json") {
+		t.Errorf("bad SBOM: exit %d: %s", code, stderr)
+	}
+}
