@@ -74,4 +74,3 @@ func benchMatch(b *testing.B, lower bool) {
 	}
 	b.ReportMetric(float64(n), "findings")
 }
-

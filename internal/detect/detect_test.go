@@ -69,7 +69,7 @@ func TestMatch(t *testing.T) {
 		"osv": {
 			{Vulnerability: &vulndb.Vulnerability{ID: "CVE-4", Severities: []vulndb.Severity{{Source: "ghsa", Rating: "HIGH"}}}},
 		},
-		"kev": {{KEV: &vulndb.KEV{CVE: "CVE-1", DateAdded: "2024-01-01"}}},
+		"kev":  {{KEV: &vulndb.KEV{CVE: "CVE-1", DateAdded: "2024-01-01"}}},
 		"epss": {{EPSS: &vulndb.EPSS{CVE: "CVE-1", Score: 0.7, Percentile: 0.99}}},
 	})
 	inv := &inventory.Inventory{
@@ -248,5 +248,34 @@ func TestMatchLanguagePackages(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAliasesMerged: two sources report one vulnerability under different ids (GHSA and
+// PYSEC, both naming the same CVE): one finding, with the other ids as aliases.
+func TestAliasesMerged(t *testing.T) {
+	aff := func(id string) vulndb.Record {
+		return vulndb.Record{Affected: []vulndb.Affected{{VulnID: id, Namespace: "pypi", Package: "urllib3", Status: vulndb.StatusFixed,
+			Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Fixed: "1.26.5"}}}}}
+	}
+	db := buildDB(t, map[string][]vulndb.Record{
+		"ghsa": {aff("GHSA-q2q7-5pp4-w6pg"), {Vulnerability: &vulndb.Vulnerability{ID: "GHSA-q2q7-5pp4-w6pg", Aliases: []string{"CVE-2021-33503"}, Severities: []vulndb.Severity{{Source: "ghsa", Rating: "HIGH"}}}}},
+		"pypa": {aff("PYSEC-2021-108"), {Vulnerability: &vulndb.Vulnerability{ID: "PYSEC-2021-108", Aliases: []string{"CVE-2021-33503", "GHSA-q2q7-5pp4-w6pg"}}}},
+		"other": {aff("GHSA-zzzz-zzzz-zzzz")},
+	})
+	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: inventory.TypePyPI, Name: "urllib3", Version: "1.26.4"}}}
+	res, err := Match(context.Background(), db, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 {
+		t.Fatalf("%d findings, want 2 (one merged, one unrelated): %+v", len(res.Findings), res.Findings)
+	}
+	f := res.Findings[0]
+	if f.ID != "GHSA-q2q7-5pp4-w6pg" || strings.Join(f.Aliases, ",") != "CVE-2021-33503,PYSEC-2021-108" || strings.Join(f.DataSources, ",") != "ghsa,pypa" || f.Severity != "HIGH" {
+		t.Errorf("merged finding: id %s aliases %v sources %v severity %s", f.ID, f.Aliases, f.DataSources, f.Severity)
+	}
+	if res.Findings[1].ID != "GHSA-zzzz-zzzz-zzzz" {
+		t.Errorf("unrelated finding: %+v", res.Findings[1])
 	}
 }

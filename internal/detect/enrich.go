@@ -10,28 +10,48 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
 )
 
-// build merges the candidates per (package, vulnerability) and fills in what the DB knows
-// about each vulnerability: severity, CVSS, CWE, text, references, EPSS and KEV.
+// build merges the candidates per (package, vulnerability) — ids that are aliases of one
+// another (GHSA-x and PYSEC-y both naming CVE-z, or a DSA naming its CVE) count as one
+// vulnerability — and fills in what the DB knows about each: severity, CVSS, CWE, text,
+// references, EPSS and KEV.
 func build(ctx context.Context, db Source, cands []candidate) ([]inventory.Finding, error) {
-	type key struct {
-		pkg *inventory.Package
-		id  string
-	}
-	groups := map[key][]candidate{}
-	var order []key
 	idSet := map[string]bool{}
 	for _, c := range cands {
-		k := key{c.pkg, c.aff.VulnID}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], c)
 		idSet[c.aff.VulnID] = true
 	}
 	ids := sortedKeys(idSet)
 	vulns, err := db.Vulnerabilities(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	var groups []*aliasGroup
+	byPkg := map[*inventory.Package][]*aliasGroup{}
+	for _, c := range cands {
+		names := aliasSet(c.aff.VulnID, vulns[c.aff.VulnID])
+		var hit []*aliasGroup
+		for _, g := range byPkg[c.pkg] {
+			if g.overlaps(names) {
+				hit = append(hit, g)
+			}
+		}
+		if len(hit) == 0 {
+			g := &aliasGroup{pkg: c.pkg, names: map[string]bool{}}
+			g.add(c, names)
+			groups = append(groups, g)
+			byPkg[c.pkg] = append(byPkg[c.pkg], g)
+			continue
+		}
+		// The candidate links every group it overlaps: join them into the first.
+		first := hit[0]
+		first.add(c, names)
+		for _, g := range hit[1:] {
+			first.cands = append(first.cands, g.cands...)
+			first.ids = append(first.ids, g.ids...)
+			for n := range g.names {
+				first.names[n] = true
+			}
+			g.cands, g.ids = nil, nil
+		}
 	}
 	var cves []string
 	cweSet := map[string]bool{}
@@ -55,9 +75,34 @@ func build(ctx context.Context, db Source, cands []candidate) ([]inventory.Findi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]inventory.Finding, 0, len(order))
-	for _, k := range order {
-		out = append(out, finding(k.pkg, groups[k], vulns[k.id], epss, kev, cweNames))
+	out := make([]inventory.Finding, 0, len(groups))
+	for _, g := range groups {
+		if len(g.cands) == 0 {
+			continue
+		}
+		main := canonicalID(g.ids)
+		sort.SliceStable(g.cands, func(i, j int) bool {
+			a, b := g.cands[i].aff, g.cands[j].aff
+			if (a.VulnID == main) != (b.VulnID == main) {
+				return a.VulnID == main
+			}
+			if a.Source != b.Source {
+				return a.Source < b.Source
+			}
+			return a.VulnID < b.VulnID
+		})
+		var vs []vulndb.Vulnerability
+		for _, id := range dedupeStrings(g.ids) {
+			vs = append(vs, vulns[id]...)
+		}
+		f := finding(g.pkg, g.cands, vs, epss, kev, cweNames)
+		for _, id := range dedupeStrings(g.ids) {
+			if id != f.ID && !contains(f.Aliases, id) {
+				f.Aliases = append(f.Aliases, id)
+			}
+		}
+		sort.Strings(f.Aliases)
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -256,4 +301,67 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// aliasGroup gathers the candidates of one package that name the same vulnerability.
+type aliasGroup struct {
+	pkg   *inventory.Package
+	ids   []string
+	cands []candidate
+	names map[string]bool // every id and alias seen in the group
+}
+
+func (g *aliasGroup) overlaps(names []string) bool {
+	for _, n := range names {
+		if g.names[n] {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *aliasGroup) add(c candidate, names []string) {
+	g.cands = append(g.cands, c)
+	g.ids = append(g.ids, c.aff.VulnID)
+	for _, n := range names {
+		g.names[n] = true
+	}
+}
+
+// aliasSet is an id with every alias its records list.
+func aliasSet(id string, vs []vulndb.Vulnerability) []string {
+	out := []string{id}
+	for _, v := range vs {
+		out = append(out, v.Aliases...)
+	}
+	return out
+}
+
+// canonicalID picks the id a merged finding is reported under: a CVE when one of the ids is
+// a CVE, else the first in sort order.
+func canonicalID(ids []string) string {
+	ids = dedupeStrings(ids)
+	for _, id := range ids {
+		if strings.HasPrefix(id, "CVE-") {
+			return id
+		}
+	}
+	return ids[0]
+}
+
+func dedupeStrings(ss []string) []string {
+	set := map[string]bool{}
+	for _, s := range ss {
+		set[s] = true
+	}
+	return sortedKeys(set)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
