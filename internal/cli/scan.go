@@ -234,11 +234,23 @@ An existing file or folder is tried first, then the registry.`,
 }
 
 func newRootfsCmd(g *globals) *cobra.Command {
+	return newDirCmd(g, "rootfs", "rootfs DIR", "Scan an unpacked root filesystem folder", "")
+}
+
+func newFSCmd(g *globals) *cobra.Command {
+	return newDirCmd(g, "filesystem", "fs DIR", "Scan a source tree (language dependency files)",
+		`Scan a source tree: OS package databases and the language lock files and manifests
+the analyzers know.`)
+}
+
+// newDirCmd makes a command that scans a folder on disk as one layer.
+func newDirCmd(g *globals, kind, use, short, long string) *cobra.Command {
 	f := &imageFlags{}
 	v := &vulnFlags{}
 	cmd := &cobra.Command{
-		Use:   "rootfs DIR",
-		Short: "Scan an unpacked root filesystem folder",
+		Use:   use,
+		Short: short,
+		Long:  long,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := v.validate(); err != nil {
@@ -246,31 +258,7 @@ func newRootfsCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
-			inv, err := g.scanDir(ctx, args[0], "rootfs", f)
-			return g.finishScan(ctx, inv, err, g.format, v)
-		},
-	}
-	f.register(cmd)
-	v.register(cmd)
-	return cmd
-}
-
-func newFSCmd(g *globals) *cobra.Command {
-	f := &imageFlags{}
-	v := &vulnFlags{}
-	cmd := &cobra.Command{
-		Use:   "fs DIR",
-		Short: "Scan a source tree (language dependency files)",
-		Long: `Scan a source tree. This version finds OS package databases only; language
-lock files and manifests are recognised in a later version.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := v.validate(); err != nil {
-				return err
-			}
-			ctx, cancel := g.withTimeout(cmd.Context())
-			defer cancel()
-			inv, err := g.scanDir(ctx, args[0], "filesystem", f)
+			inv, err := g.scanDir(ctx, args[0], kind, f)
 			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}
