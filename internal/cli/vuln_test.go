@@ -308,3 +308,42 @@ func TestSBOMIn(t *testing.T) {
 		t.Errorf("bad SBOM: exit %d: %s", code, stderr)
 	}
 }
+
+// TestNpmProject scans the real npm project fixture as a source tree. The GHSA records in
+// the embedded snapshot (internal/vulndb/snapshot/data/ghsa.tar.gz; their ranges are listed
+// in its README) put lodash 4.17.15 below 4.17.20 and 4.17.21, minimist 1.2.0 in
+// >=1.0.0 <1.2.3 and <1.2.6, and axios 0.21.0 below 0.21.1 and in >=0.8.1 <1.6.0.
+func TestNpmProject(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("tar", "-xzf", filepath.Join(imagetest.RepoRoot(), "testdata", "projects", "npm-project.tar.gz"), "-C", dir).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v: %s", err, out)
+	}
+	code, out, stderr := run(t, nil, "fs", filepath.Join(dir, "npmvuln"), "-f", "json", "-q", "--cache-dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r vulnReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, v := range r.Vulnerabilities {
+		got[v.PkgName+" "+v.ID]++
+	}
+	for _, want := range []string{
+		"lodash GHSA-p6mc-m468-83gw", "lodash GHSA-35jh-r3h4-6jhm", "lodash GHSA-29mw-wpgm-hmr9",
+		"minimist GHSA-vh95-rmgr-6w4m", "minimist GHSA-xvch-5gv4-984h",
+		"axios GHSA-4w2v-q235-vp99", "axios GHSA-wf5p-g6vw-rhxx",
+	} {
+		if got[want] != 1 {
+			t.Errorf("%s reported %d times, want once", want, got[want])
+		}
+	}
+	nswg := false
+	for k := range got {
+		nswg = nswg || strings.Contains(k, "NSWG-")
+	}
+	if !nswg {
+		t.Error("no finding from the nodejs-security-wg data")
+	}
+}

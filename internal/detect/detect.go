@@ -184,6 +184,7 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 	}
 	findings = filter(findings, opts)
 	sortFindings(findings)
+	findings = dedupeLocations(findings)
 	res.Findings = findings
 	return res, nil
 }
@@ -358,4 +359,33 @@ func sortFindings(fs []inventory.Finding) {
 		}
 		return a.ID < b.ID
 	})
+}
+
+// dedupeLocations reports a vulnerability of one package version once per layer even when
+// the package was found in several files of it (a lock file and the installed
+// node_modules manifest, say): the first location in sort order is kept. Findings must be
+// sorted.
+func dedupeLocations(fs []inventory.Finding) []inventory.Finding {
+	type key struct {
+		typ, name, version, id string
+		layer                  int
+	}
+	seen := map[key]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{f.PkgType, f.PkgName, f.InstalledVersion, f.ID, -1}
+		if f.Layer != nil {
+			k.layer = f.Layer.Index
+		}
+		if isOSType(f.PkgType) {
+			out = append(out, f)
+			continue
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
 }

@@ -4,7 +4,10 @@ package all
 import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/apk"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/composer"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/rpm"
 )
@@ -19,7 +22,16 @@ func OS() analyzer.Set {
 	}
 }
 
+// Language returns the analyzers that find application dependencies.
+func Language() analyzer.Set {
+	return analyzer.Set{
+		npm.New(),
+		composer.New(),
+		dotnet.New(),
+	}
+}
+
 // Default returns every analyzer a scan runs unless told otherwise.
 func Default() analyzer.Set {
-	return OS()
+	return append(OS(), Language()...)
 }
