@@ -61,7 +61,7 @@ import (
 
 var apkTSVOnly = flag.Bool("apk-tsv-only", false, "correctness tests: decide apk version order only from the apk-tools 2.12.14 table; a pair it lacks fails the test")
 
-var distinctCVEs = flag.Bool("distinct-cves", false, "correctness tests: expect distinct CVE ids never to be merged into one finding (see groupHits)")
+var mergedCVEs = flag.Bool("merged-cves", false, "correctness tests: expect the old transitive alias merging (distinct CVEs joined through an advisory naming several)")
 
 const correctnessData = "testdata/correctness"
 
@@ -413,11 +413,9 @@ type mergeStats struct {
 // the group in sort order (else the first id), with the highest fixed version of its rows
 // (chosen by the caller with the real tool's order), or none when no row has one.
 //
-// Transitively, an advisory naming several CVEs (DSA-5055-1: CVE-2021-3995 and
-// CVE-2021-3996) joins them into one finding, which is what detect does today. With
-// -distinct-cves the expectation keeps distinct CVE ids apart instead: an advisory joins
-// the one CVE it shares a name with, and stays a finding of its own when it shares names
-// with several.
+// An advisory naming several CVEs (DSA-5055-1: CVE-2021-3995 and CVE-2021-3996) never
+// joins them: it is folded into their findings when each has one, else reported alone.
+// -merged-cves restores the earlier transitive rule, for comparison.
 func groupHits(pkg string, hits []hit, aliases map[string][]string, st *mergeStats) []hitGroup {
 	byID := map[string]map[string]bool{}
 	for _, h := range hits {
@@ -466,26 +464,58 @@ func groupHits(pkg string, hits []hit, aliases map[string][]string, st *mergeSta
 		parent[id] = id
 	}
 	isCVE := func(id string) bool { return strings.HasPrefix(id, "CVE-") }
-	if *distinctCVEs {
-		cvesOf := map[string][]string{}
+	// The rule detect documents (groupAliases in enrich.go): two ids are one vulnerability
+	// when one lists the other, or when each names exactly one CVE and it is the same; an
+	// advisory naming several CVEs links nothing, and is left out (folded into its CVEs'
+	// findings as an alias) when every CVE it names has a finding, else reported alone.
+	namedCVEs := func(id string) []string {
+		var out []string
+		for n := range names(id) {
+			if isCVE(n) {
+				out = append(out, n)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	bundle := func(id string) bool { return len(namedCVEs(id)) > 1 }
+	dropped := map[string]bool{}
+	if !*mergedCVEs {
+		single := map[string]bool{}
 		for _, x := range ids {
-			if isCVE(x) {
-				continue
-			}
-			for _, c := range ids {
-				if isCVE(c) && overlap(x, c) {
-					cvesOf[x] = append(cvesOf[x], c)
-				}
-			}
-			if len(cvesOf[x]) == 1 {
-				parent[find(x)] = find(cvesOf[x][0])
+			if !bundle(x) && len(namedCVEs(x)) == 1 {
+				single[namedCVEs(x)[0]] = true
 			}
 		}
 		for _, x := range ids {
 			for _, y := range ids {
-				if x < y && !isCVE(x) && !isCVE(y) && len(cvesOf[x]) == 0 && len(cvesOf[y]) == 0 && overlap(x, y) {
+				if x >= y || bundle(x) || bundle(y) {
+					continue
+				}
+				cx, cy := namedCVEs(x), namedCVEs(y)
+				direct := false
+				for _, a := range aliases[x] {
+					direct = direct || a == y
+				}
+				for _, a := range aliases[y] {
+					direct = direct || a == x
+				}
+				if direct || (len(cx) == 1 && len(cy) == 1 && cx[0] == cy[0]) {
 					parent[find(x)] = find(y)
 				}
+			}
+		}
+		for _, x := range ids {
+			if !bundle(x) {
+				continue
+			}
+			all := true
+			for _, c := range namedCVEs(x) {
+				all = all && single[c]
+			}
+			if all {
+				dropped[x] = true
+				st.severalCVEs = append(st.severalCVEs, pkg+" "+x+" (folded into "+strings.Join(namedCVEs(x), "+")+")")
 			}
 		}
 	} else {
@@ -499,6 +529,9 @@ func groupHits(pkg string, hits []hit, aliases map[string][]string, st *mergeSta
 	}
 	members := map[string][]string{}
 	for _, id := range ids {
+		if dropped[id] {
+			continue
+		}
 		r := find(id)
 		members[r] = append(members[r], id)
 	}
@@ -821,7 +854,7 @@ func TestCorrectnessDebian(t *testing.T) {
 				c.name, len(pkgs), len(want), fixedCount, len(want)-fixedCount)
 			logMerges(t, ms)
 			checkSize(t, len(want), c.wantSize)
-			if fixedCount != c.wantFixed && !*distinctCVEs {
+			if fixedCount != c.wantFixed && !!*mergedCVEs {
 				t.Errorf("the expectation has %d findings with a fixed version, the case table says %d", fixedCount, c.wantFixed)
 			}
 			if c.derive && fixedCount == 0 {
@@ -1567,7 +1600,7 @@ func logSmall(t *testing.T, want map[tuple]bool) {
 // checkSize compares an expected set's size with the size the case table states.
 func checkSize(t *testing.T, got, stated int) {
 	t.Helper()
-	if *distinctCVEs {
+	if !*mergedCVEs {
 		return // the table is for detect's merge rule
 	}
 	if got != stated {

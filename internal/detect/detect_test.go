@@ -259,8 +259,8 @@ func TestAliasesMerged(t *testing.T) {
 			Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Fixed: "1.26.5"}}}}}
 	}
 	db := buildDB(t, map[string][]vulndb.Record{
-		"ghsa": {aff("GHSA-q2q7-5pp4-w6pg"), {Vulnerability: &vulndb.Vulnerability{ID: "GHSA-q2q7-5pp4-w6pg", Aliases: []string{"CVE-2021-33503"}, Severities: []vulndb.Severity{{Source: "ghsa", Rating: "HIGH"}}}}},
-		"pypa": {aff("PYSEC-2021-108"), {Vulnerability: &vulndb.Vulnerability{ID: "PYSEC-2021-108", Aliases: []string{"CVE-2021-33503", "GHSA-q2q7-5pp4-w6pg"}}}},
+		"ghsa":  {aff("GHSA-q2q7-5pp4-w6pg"), {Vulnerability: &vulndb.Vulnerability{ID: "GHSA-q2q7-5pp4-w6pg", Aliases: []string{"CVE-2021-33503"}, Severities: []vulndb.Severity{{Source: "ghsa", Rating: "HIGH"}}}}},
+		"pypa":  {aff("PYSEC-2021-108"), {Vulnerability: &vulndb.Vulnerability{ID: "PYSEC-2021-108", Aliases: []string{"CVE-2021-33503", "GHSA-q2q7-5pp4-w6pg"}}}},
 		"other": {aff("GHSA-zzzz-zzzz-zzzz")},
 	})
 	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: inventory.TypePyPI, Name: "urllib3", Version: "1.26.4"}}}

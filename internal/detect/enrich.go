@@ -24,35 +24,7 @@ func build(ctx context.Context, db Source, cands []candidate) ([]inventory.Findi
 	if err != nil {
 		return nil, err
 	}
-	var groups []*aliasGroup
-	byPkg := map[*inventory.Package][]*aliasGroup{}
-	for _, c := range cands {
-		names := aliasSet(c.aff.VulnID, vulns[c.aff.VulnID])
-		var hit []*aliasGroup
-		for _, g := range byPkg[c.pkg] {
-			if g.overlaps(names) {
-				hit = append(hit, g)
-			}
-		}
-		if len(hit) == 0 {
-			g := &aliasGroup{pkg: c.pkg, names: map[string]bool{}}
-			g.add(c, names)
-			groups = append(groups, g)
-			byPkg[c.pkg] = append(byPkg[c.pkg], g)
-			continue
-		}
-		// The candidate links every group it overlaps: join them into the first.
-		first := hit[0]
-		first.add(c, names)
-		for _, g := range hit[1:] {
-			first.cands = append(first.cands, g.cands...)
-			first.ids = append(first.ids, g.ids...)
-			for n := range g.names {
-				first.names[n] = true
-			}
-			g.cands, g.ids = nil, nil
-		}
-	}
+	groups := groupAliases(cands, vulns)
 	var cves []string
 	cweSet := map[string]bool{}
 	for _, id := range ids {
@@ -96,7 +68,7 @@ func build(ctx context.Context, db Source, cands []candidate) ([]inventory.Findi
 			vs = append(vs, vulns[id]...)
 		}
 		f := finding(g.pkg, g.cands, vs, epss, kev, cweNames)
-		for _, id := range dedupeStrings(g.ids) {
+		for _, id := range dedupeStrings(append(append([]string{}, g.ids...), g.extra...)) {
 			if id != f.ID && !contains(f.Aliases, id) {
 				f.Aliases = append(f.Aliases, id)
 			}
@@ -308,24 +280,127 @@ type aliasGroup struct {
 	pkg   *inventory.Package
 	ids   []string
 	cands []candidate
-	names map[string]bool // every id and alias seen in the group
+	// extra are ids of bundle advisories (a DSA naming several CVEs) folded into the group.
+	extra []string
 }
 
-func (g *aliasGroup) overlaps(names []string) bool {
-	for _, n := range names {
-		if g.names[n] {
-			return true
+// groupAliases groups each package's candidates by vulnerability. Two ids are the same
+// vulnerability when one lists the other as an alias, or when each names exactly one CVE and
+// it is the same CVE. An advisory that names several CVEs (a bundle, such as a DSA) links
+// nothing: it is folded into the findings of its CVEs as an alias when the package has a
+// finding for every one of them, and reported on its own otherwise.
+func groupAliases(cands []candidate, vulns map[string][]vulndb.Vulnerability) []*aliasGroup {
+	var pkgs []*inventory.Package
+	byPkg := map[*inventory.Package][]candidate{}
+	for _, c := range cands {
+		if _, ok := byPkg[c.pkg]; !ok {
+			pkgs = append(pkgs, c.pkg)
 		}
+		byPkg[c.pkg] = append(byPkg[c.pkg], c)
 	}
-	return false
-}
-
-func (g *aliasGroup) add(c candidate, names []string) {
-	g.cands = append(g.cands, c)
-	g.ids = append(g.ids, c.aff.VulnID)
-	for _, n := range names {
-		g.names[n] = true
+	var out []*aliasGroup
+	for _, p := range pkgs {
+		cs := byPkg[p]
+		var ids []string
+		seen := map[string]bool{}
+		for _, c := range cs {
+			if !seen[c.aff.VulnID] {
+				seen[c.aff.VulnID] = true
+				ids = append(ids, c.aff.VulnID)
+			}
+		}
+		parent := map[string]string{}
+		var find func(string) string
+		find = func(x string) string {
+			for parent[x] != x {
+				parent[x] = parent[parent[x]]
+				x = parent[x]
+			}
+			return x
+		}
+		union := func(a, b string) {
+			ra, rb := find(a), find(b)
+			if ra != rb {
+				parent[rb] = ra
+			}
+		}
+		cveOf := map[string][]string{}
+		for _, id := range ids {
+			parent[id] = id
+			cveOf[id] = cveIDs(id, vulns[id])
+		}
+		bundle := func(id string) bool { return len(cveOf[id]) > 1 }
+		byCVE := map[string]string{}
+		for _, id := range ids {
+			if bundle(id) {
+				continue
+			}
+			for _, a := range aliasSet(id, vulns[id]) {
+				if a != id && seen[a] && !bundle(a) {
+					union(id, a)
+				}
+			}
+			if len(cveOf[id]) == 1 {
+				cve := cveOf[id][0]
+				if other, ok := byCVE[cve]; ok {
+					union(other, id)
+				} else {
+					byCVE[cve] = id
+				}
+			}
+		}
+		groupOf := map[string]*aliasGroup{}
+		var order []*aliasGroup
+		for _, id := range ids {
+			if bundle(id) {
+				continue
+			}
+			r := find(id)
+			g, ok := groupOf[r]
+			if !ok {
+				g = &aliasGroup{pkg: p}
+				groupOf[r] = g
+				order = append(order, g)
+			}
+			g.ids = append(g.ids, id)
+		}
+		for _, id := range ids {
+			if !bundle(id) {
+				continue
+			}
+			var targets []*aliasGroup
+			for _, cve := range cveOf[id] {
+				other, ok := byCVE[cve]
+				if !ok {
+					targets = nil
+					break
+				}
+				targets = append(targets, groupOf[find(other)])
+			}
+			if len(targets) == 0 {
+				g := &aliasGroup{pkg: p, ids: []string{id}}
+				groupOf[id] = g
+				order = append(order, g)
+				continue
+			}
+			for _, g := range targets {
+				g.extra = append(g.extra, id)
+			}
+		}
+		member := map[string]*aliasGroup{}
+		for _, g := range order {
+			for _, id := range g.ids {
+				member[id] = g
+			}
+		}
+		for _, c := range cs {
+			if g, ok := member[c.aff.VulnID]; ok {
+				g.cands = append(g.cands, c)
+			}
+		}
+		out = append(out, order...)
 	}
+	return out
 }
 
 // aliasSet is an id with every alias its records list.
