@@ -8,7 +8,7 @@ import (
 func TestFromPURL(t *testing.T) {
 	for _, tc := range []struct {
 		purl, typ, name, version, src string
-		ok                           bool
+		ok                            bool
 	}{
 		{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl", "deb", "libssl3", "3.0.11-1~deb12u2", "openssl", true},
 		{"pkg:apk/alpine/zlib@1.2.12-r0?arch=x86_64&distro=alpine-3.12.12", "apk", "zlib", "1.2.12-r0", "zlib", true},
