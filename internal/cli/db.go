@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -164,7 +167,7 @@ func newDBKeygenCmd(g *globals) *cobra.Command {
 
 func newDBBuildCmd(g *globals) *cobra.Command {
 	var feeds []string
-	var embedded bool
+	var embedded, fromUpstream, includeRestricted, allowPartial bool
 	var signKey, artifact string
 	cmd := &cobra.Command{
 		Use:   "build",
@@ -175,12 +178,31 @@ in the DB (default: KIND), and LOCATION a file, a folder, a zip/tar(.gz|.bz2|.zs
 archive, a .gz/.bz2/.zst file, or an http(s) URL. --embedded adds the snapshot built into
 shipshape. The DB is written atomically to --output (default: the DB scans use).
 
+--from-upstream fetches the upstream feeds themselves: OSV (Go, PyPI, crates.io, RubyGems,
+Packagist, npm, Maven, NuGet), the Alpine secdb (3.17 to 3.21 and edge), Debian OVAL
+(buster to trixie) and the Debian security tracker, CISA KEV, EPSS and the CWE catalog.
+--include-restricted adds Ubuntu USN OVAL (jammy, noble; GPL-3.0) and Red Hat OVAL (RHEL 9),
+whose terms keep them out of the embedded snapshot: mind them before you pass such a DB on.
+NVD is not fetched (its API is paged and slow without a key): add it with --feed nvd=FOLDER.
+
+Every URL is downloaded first (into a temporary folder next to the output); if one cannot
+be fetched the build fails naming it and no DB is written. --allow-partial leaves such a
+source out with a warning instead. With --from-upstream, --timeout defaults to 1h.
+
 Feed kinds: ` + strings.Join(all.Names(), ", "),
 		Example: `  shipshape db build --feed osv:go-vulndb=./vulndb.zip --feed alpine-secdb=./secdb/ \
       --feed debian-oval=./oval-definitions-bookworm.xml.bz2 -o shipshape.db
-  shipshape db build --embedded --feed nvd=./nvd-pages/ -o shipshape.db`,
+  shipshape db build --embedded --feed nvd=./nvd-pages/ -o shipshape.db
+  shipshape db build --from-upstream --feed nvd=./nvd-pages/ -o shipshape.db
+  shipshape db build --from-upstream --include-restricted --allow-partial`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if includeRestricted && !fromUpstream {
+				return fmt.Errorf("--include-restricted adds to --from-upstream; give both")
+			}
+			if _, env := os.LookupEnv("SHIPSHAPE_TIMEOUT"); fromUpstream && !env && !cmd.Flags().Changed("timeout") {
+				g.timeout = time.Hour // the downloads alone can take longer than the default
+			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			out := g.output
@@ -201,17 +223,38 @@ Feed kinds: ` + strings.Join(all.Names(), ", "),
 				}
 				srcs = append(srcs, dbbuild.Source{Name: name, Feed: fd, Location: loc, Origin: loc})
 			}
+			if fromUpstream {
+				srcs = append(srcs, dbbuild.Upstream()...)
+				if includeRestricted {
+					srcs = append(srcs, dbbuild.UpstreamRestricted()...)
+				}
+			}
 			if len(srcs) == 0 && !embedded {
-				return fmt.Errorf("nothing to build: give at least one --feed KIND=LOCATION, or --embedded")
+				return fmt.Errorf("nothing to build: give at least one --feed KIND=LOCATION, --from-upstream or --embedded")
 			}
 			start := time.Now()
-			var sum *dbbuild.Summary
-			var err error
-			if embedded {
-				sum, err = buildSnapshotWith(ctx, out, g.now, srcs)
-			} else {
-				sum, err = dbbuild.Build(ctx, out, srcs, dbbuild.Options{Now: g.now})
+			downloads := 0
+			for _, s := range srcs {
+				if dbbuild.IsURL(s.Location) {
+					downloads++
+				}
 			}
+			prog := newDownloadProgress(g.stderr, downloads, g.quiet)
+			fopts := dbbuild.FetchOptions{AllowPartial: allowPartial}
+			if prog != nil {
+				fopts.Progress = prog.reader
+			}
+			sum, err := dbbuild.FetchAndBuild(ctx, out, srcs, fopts, func(ctx context.Context, out string, srcs []dbbuild.Source) (*dbbuild.Summary, error) {
+				prog.finish()
+				if downloads > 0 && !g.quiet {
+					fmt.Fprintf(g.stderr, "Downloads done in %s; compiling the DB.\n", time.Since(start).Round(time.Second))
+				}
+				if embedded {
+					return buildSnapshotWith(ctx, out, g.now, srcs)
+				}
+				return dbbuild.Build(ctx, out, srcs, dbbuild.Options{Now: g.now})
+			})
+			prog.finish()
 			if err != nil {
 				return err
 			}
@@ -240,9 +283,104 @@ Feed kinds: ` + strings.Join(all.Names(), ", "),
 	}
 	cmd.Flags().StringArrayVar(&feeds, "feed", nil, "KIND[:NAME]=LOCATION of a feed to compile (repeatable)")
 	cmd.Flags().BoolVar(&embedded, "embedded", false, "include the snapshot embedded in shipshape")
+	cmd.Flags().BoolVar(&fromUpstream, "from-upstream", false, "fetch and compile the upstream feeds (OSV, Alpine, Debian, KEV, EPSS, CWE)")
+	cmd.Flags().BoolVar(&includeRestricted, "include-restricted", false, "with --from-upstream: also Ubuntu and Red Hat OVAL, which may not be redistributable")
+	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "leave out, with a warning, a URL source that cannot be fetched instead of failing")
 	cmd.Flags().StringVar(&signKey, "sign", "", "also write the signed artifact `db update` consumes, signed with this private key")
 	cmd.Flags().StringVar(&artifact, "artifact-dir", "", "folder for the signed artifact (default: <output>.published); serve it as the mirror root")
 	return cmd
+}
+
+// downloadProgress draws one status line on a terminal while feeds download: bytes, a bar
+// when the sizes are known, and files done. Nil (drawing nothing) when standard error is
+// not a terminal, CI is set, or --quiet is given.
+type downloadProgress struct {
+	w       io.Writer
+	files   int
+	read    atomic.Int64 // bytes of every download
+	known   atomic.Int64 // bytes of the downloads whose size is known
+	total   atomic.Int64 // the sum of those sizes
+	done    atomic.Int32
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func newDownloadProgress(w io.Writer, files int, quiet bool) *downloadProgress {
+	if files == 0 || quiet || !isTerminal(w) || os.Getenv("CI") != "" {
+		return nil
+	}
+	p := &downloadProgress{w: w, files: files, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go p.loop()
+	return p
+}
+
+// reader is a dbbuild.FetchOptions.Progress.
+func (p *downloadProgress) reader(_ string, size int64, r io.Reader) io.Reader {
+	if size >= 0 {
+		p.total.Add(size)
+	}
+	return &downloadReader{r: r, p: p, sized: size >= 0}
+}
+
+type downloadReader struct {
+	r           io.Reader
+	p           *downloadProgress
+	sized, done bool
+}
+
+func (d *downloadReader) Read(b []byte) (int, error) {
+	n, err := d.r.Read(b)
+	d.p.read.Add(int64(n))
+	if d.sized {
+		d.p.known.Add(int64(n))
+	}
+	if err == io.EOF && !d.done {
+		d.done = true
+		d.p.done.Add(1)
+	}
+	return n, err
+}
+
+func (p *downloadProgress) loop() {
+	defer close(p.stopped)
+	t := time.NewTicker(150 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			fmt.Fprint(p.w, "\r\033[K")
+			return
+		case <-t.C:
+			p.draw()
+		}
+	}
+}
+
+func (p *downloadProgress) draw() {
+	read, known, total := p.read.Load(), p.known.Load(), p.total.Load()
+	files := fmt.Sprintf("%d of %d file(s)", p.done.Load(), p.files)
+	if total == 0 {
+		fmt.Fprintf(p.w, "\r\033[Kdownloading feeds: %s, %s", human(read), files)
+		return
+	}
+	// The bar covers the downloads started so far whose size the server told.
+	pct := min(float64(known)/float64(total)*100, 100)
+	const width = 24
+	fill := int(pct / 100 * width)
+	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+	fmt.Fprintf(p.w, "\r\033[Kdownloading feeds [%s] %3.0f%% %s, %s", bar, pct, human(read), files)
+}
+
+// finish clears the line; it may be called more than once, and on nil.
+func (p *downloadProgress) finish() {
+	if p == nil {
+		return
+	}
+	p.once.Do(func() {
+		close(p.stop)
+		<-p.stopped
+	})
 }
 
 func writeSources(w io.Writer, sum *dbbuild.Summary) {
