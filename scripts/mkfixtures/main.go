@@ -2,8 +2,9 @@
 //
 //	go run ./scripts/mkfixtures DIR
 //		writes every fixture of imagetest.Fixtures as DIR/<name>.tar
-//	go run ./scripts/mkfixtures -name NAME -layers A.tar.gz[,B.tar.gz...] DIR
-//		writes one image stacked from layer files (tar or tar.gz, bottom first) as DIR/NAME.tar
+//	go run ./scripts/mkfixtures -name NAME -layer A.tar.gz [-created-by CMD] [-layer B.tar.gz [-created-by CMD]]... DIR
+//		writes one image stacked from layer files (tar or tar.gz, bottom first) as DIR/NAME.tar;
+//		each -created-by is the history entry of the -layer before it
 //
 // scripts/make-test-images calls it; see there for the debootstrap images.
 package main
@@ -13,17 +14,26 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/shipshape-dev/shipshape/internal/imagetest"
 )
 
 func main() {
-	name := flag.String("name", "", "image name (with -layers)")
-	layers := flag.String("layers", "", "comma-separated layer files, bottom first")
-	createdBy := flag.String("created-by", "", "history created_by of the layers (with -layers)")
+	name := flag.String("name", "", "image name (with -layer)")
+	var steps []layerArg
+	flag.Func("layer", "a layer file (tar or tar.gz), bottom first; repeatable", func(s string) error {
+		steps = append(steps, layerArg{path: s})
+		return nil
+	})
+	flag.Func("created-by", "history created_by of the -layer before it", func(s string) error {
+		if len(steps) == 0 {
+			return fmt.Errorf("-created-by must follow a -layer")
+		}
+		steps[len(steps)-1].createdBy = s
+		return nil
+	})
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: mkfixtures [-name NAME -layers A.tar.gz,...] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixtures [-name NAME -layer A.tar.gz [-created-by CMD]...] DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -32,8 +42,8 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
-	if *layers != "" {
-		err = fromLayers(flag.Arg(0), *name, strings.Split(*layers, ","), *createdBy)
+	if len(steps) > 0 {
+		err = fromLayers(flag.Arg(0), *name, steps)
 	} else {
 		err = fixtures(flag.Arg(0))
 	}
@@ -61,19 +71,21 @@ func fixtures(dir string) error {
 	return nil
 }
 
-func fromLayers(dir, name string, files []string, createdBy string) error {
+type layerArg struct{ path, createdBy string }
+
+func fromLayers(dir, name string, layers []layerArg) error {
 	if name == "" {
-		return fmt.Errorf("-layers needs -name")
+		return fmt.Errorf("-layer needs -name")
 	}
-	steps := make([]imagetest.Step, len(files))
-	for i, p := range files {
-		l, err := imagetest.LayerFromFile(p)
+	steps := make([]imagetest.Step, len(layers))
+	for i, la := range layers {
+		l, err := imagetest.LayerFromFile(la.path)
 		if err != nil {
-			return fmt.Errorf("layer %s: %w", p, err)
+			return fmt.Errorf("layer %s: %w", la.path, err)
 		}
-		by := createdBy
+		by := la.createdBy
 		if by == "" {
-			by = "ADD " + filepath.Base(p) + " /"
+			by = "ADD " + filepath.Base(la.path) + " /"
 		}
 		steps[i] = imagetest.Step{Layer: l, CreatedBy: by}
 	}
