@@ -42,13 +42,18 @@ type Facts struct {
 	// side file, such as a dpkg machine-readable copyright file.
 	Licenses    map[string][]string `json:"licenses,omitempty"`
 	PackageType string              `json:"packageType,omitempty"`
+	// Secrets and Misconfigurations found in the file. Unlike packages they are kept from
+	// every layer, even when a later layer deletes or replaces the file.
+	Secrets           []inventory.Secret           `json:"secrets,omitempty"`
+	Misconfigurations []inventory.Misconfiguration `json:"misconfigurations,omitempty"`
 	// Warnings are problems that did not stop the analysis of this file.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Empty reports whether the facts carry nothing.
 func (f Facts) Empty() bool {
-	return len(f.Packages) == 0 && f.OS == nil && len(f.Licenses) == 0 && len(f.Warnings) == 0
+	return len(f.Packages) == 0 && f.OS == nil && len(f.Licenses) == 0 && len(f.Warnings) == 0 &&
+		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0
 }
 
 // Set is an ordered list of analyzers.

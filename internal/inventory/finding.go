@@ -59,6 +59,10 @@ type Finding struct {
 	Layer       *LayerRef `json:"layer,omitempty"`
 	EPSS        *EPSS     `json:"epss,omitempty"`
 	KEV         *KEV      `json:"kev,omitempty"`
+	// Risk is the documented risk score (0-100) from CVSS, EPSS and KEV; 0 when not computed.
+	Risk float64 `json:"risk,omitempty"`
+	// Suppressed is set when an ignore file or VEX statement keeps the finding out of the gate.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
 }
 
 // DBInfo says which vulnerability data a report was matched against.

@@ -158,6 +158,11 @@ type Inventory struct {
 	Packages []Package `json:"packages"`
 	// Vulnerabilities are the findings of a vulnerability scan (nil when none was run).
 	Vulnerabilities []Finding `json:"vulnerabilities,omitempty"`
+	// Misconfigurations, Secrets and Licenses are the findings of those scanners (nil when
+	// the scanner did not run).
+	Misconfigurations []Misconfiguration `json:"misconfigurations,omitempty"`
+	Secrets           []Secret           `json:"secrets,omitempty"`
+	Licenses          []LicenseFinding   `json:"licenses,omitempty"`
 	// DB describes the vulnerability data used (nil when none was).
 	DB       *DBInfo   `json:"db,omitempty"`
 	Warnings []Warning `json:"warnings,omitempty"`
@@ -191,4 +196,5 @@ func (inv *Inventory) Sort() {
 		}
 		return a.Message < b.Message
 	})
+	inv.SortChecks()
 }

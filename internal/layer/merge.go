@@ -66,9 +66,35 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 		if r == nil {
 			continue
 		}
+		var ref *inventory.LayerRef
+		if i < len(layers) {
+			ref = &inventory.LayerRef{Index: layers[i].Index, DiffID: layers[i].DiffID, CreatedBy: layers[i].CreatedBy}
+		}
 		for _, ff := range r.Files {
 			if !h.hides(ff.Path) {
 				visible = append(visible, visibleFile{layer: i, ff: ff})
+			}
+			// Secrets and layer-level misconfigurations count in every layer, hidden or not:
+			// a secret deleted by a later layer is still in the image.
+			for _, s := range ff.Facts.Secrets {
+				if s.Path == "" {
+					s.Path = "/" + ff.Path
+				}
+				if s.Layer == nil && ref != nil {
+					l := *ref
+					s.Layer = &l
+				}
+				inv.Secrets = append(inv.Secrets, s)
+			}
+			for _, m := range ff.Facts.Misconfigurations {
+				if m.Target == "" {
+					m.Target = "/" + ff.Path
+				}
+				if m.Layer == nil && ref != nil {
+					l := *ref
+					m.Layer = &l
+				}
+				inv.Misconfigurations = append(inv.Misconfigurations, m)
 			}
 		}
 		for _, ff := range r.Files {
