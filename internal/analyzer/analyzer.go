@@ -42,6 +42,10 @@ type Facts struct {
 	// side file, such as a dpkg machine-readable copyright file.
 	Licenses    map[string][]string `json:"licenses,omitempty"`
 	PackageType string              `json:"packageType,omitempty"`
+	// Owns maps the name of an OS package (of PackageType) to the files it installed that
+	// could hold a language package (see Ownable), so that a language package installed by
+	// an OS package can be attributed to it.
+	Owns map[string][]string `json:"owns,omitempty"`
 	// Secrets and Misconfigurations found in the file. Unlike packages they are kept from
 	// every layer, even when a later layer deletes or replaces the file.
 	Secrets           []inventory.Secret           `json:"secrets,omitempty"`
@@ -53,7 +57,7 @@ type Facts struct {
 // Empty reports whether the facts carry nothing.
 func (f Facts) Empty() bool {
 	return len(f.Packages) == 0 && f.OS == nil && len(f.Licenses) == 0 && len(f.Warnings) == 0 &&
-		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0
+		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0 && len(f.Owns) == 0
 }
 
 // Set is an ordered list of analyzers.

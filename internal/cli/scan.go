@@ -27,6 +27,7 @@ type imageFlags struct {
 	password    string
 	registryCA  []string
 	maxFileSize int64
+	listOSOwned bool
 }
 
 func (f *imageFlags) register(cmd *cobra.Command) {
@@ -36,6 +37,7 @@ func (f *imageFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.username, "username", "", "registry user name (default: docker config and credential helpers)")
 	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.StringSliceVar(&f.registryCA, "registry-ca", nil, "PEM file of a CA to trust for the registry (repeatable)")
+	fl.BoolVar(&f.listOSOwned, "list-os-owned", false, "also list language packages that an OS package installed (by default each is reported once, as the OS package)")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", layer.DefaultLimits.MaxFileSize, "largest file (bytes) read for analysis; larger ones are skipped with a warning")
 }
 
@@ -136,6 +138,7 @@ func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*in
 	if inv == nil {
 		return nil, err
 	}
+	g.hideOSOwned(inv, f)
 	inv.Target = inventory.Target{
 		Name:           ref,
 		Kind:           "image",
@@ -157,8 +160,19 @@ func (g *globals) scanDir(ctx context.Context, dir, kind string, f *imageFlags) 
 	if inv == nil {
 		return nil, err
 	}
+	g.hideOSOwned(inv, f)
 	inv.Target = inventory.Target{Name: dir, Kind: kind}
 	return inv, err
+}
+
+// hideOSOwned drops language packages installed by OS packages unless --list-os-owned.
+func (g *globals) hideOSOwned(inv *inventory.Inventory, f *imageFlags) {
+	if f.listOSOwned {
+		return
+	}
+	if n := inv.HideOSOwned(); n > 0 {
+		g.debugf("%d language package(s) installed by OS packages are reported as those OS packages (--list-os-owned lists both)", n)
+	}
 }
 
 func (g *globals) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

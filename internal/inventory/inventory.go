@@ -99,6 +99,10 @@ type Package struct {
 	Location string `json:"location,omitempty"`
 	// Layer is the layer that introduced the package (images only).
 	Layer *LayerRef `json:"layer,omitempty"`
+	// OwnedBy is the purl of the OS package that installed this language package's files
+	// (e.g. Debian's python3-requests for requests); such packages are reported once, as
+	// the OS package, unless asked for both.
+	OwnedBy string `json:"ownedBy,omitempty"`
 }
 
 // Key identifies a package within one inventory.
@@ -197,4 +201,24 @@ func (inv *Inventory) Sort() {
 		return a.Message < b.Message
 	})
 	inv.SortChecks()
+}
+
+// IsOSType reports whether t is the type of an OS package (deb, apk, rpm).
+func IsOSType(t string) bool {
+	return t == TypeDeb || t == TypeApk || t == TypeRPM
+}
+
+// HideOSOwned removes the language packages an OS package installed (OwnedBy set), so
+// that each is reported once, as the OS package. It returns how many it removed.
+func (inv *Inventory) HideOSOwned() int {
+	kept := inv.Packages[:0]
+	for _, p := range inv.Packages {
+		if p.OwnedBy == "" {
+			kept = append(kept, p)
+		}
+	}
+	n := len(inv.Packages) - len(kept)
+	clear(inv.Packages[len(kept):])
+	inv.Packages = kept
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shipshape-dev/shipshape/internal/analyzer"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 )
 
@@ -121,6 +122,7 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 
 	var oses []*inventory.OS
 	licenses := map[string][]string{}
+	owner := map[string]string{} // path -> type "\x00" name of the OS package owning it
 	distroless := false
 	for _, v := range visible {
 		f := v.ff.Facts
@@ -128,6 +130,13 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 			o := *f.OS
 			o.Source = "/" + v.ff.Path
 			oses = append(oses, &o)
+		}
+		for name, paths := range f.Owns {
+			for _, p := range paths {
+				if _, ok := owner[p]; !ok {
+					owner[p] = f.PackageType + "\x00" + name
+				}
+			}
 		}
 		for name, ls := range f.Licenses {
 			k := f.PackageType + "\x00" + name
@@ -160,6 +169,7 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 			p.PURL = inventory.PURL(p, inv.OS)
 		}
 	}
+	markOwned(inv, owner)
 	inv.Sort()
 	return inv
 }
@@ -267,4 +277,29 @@ func mergeOS(oses []*inventory.OS) *inventory.OS {
 		}
 	}
 	return &base
+}
+
+// markOwned sets OwnedBy on the language packages whose file an OS package installed.
+// owner maps a path (relative) to the type and name of the OS package listing it; range
+// order does not matter because every key is looked up, never iterated.
+func markOwned(inv *inventory.Inventory, owner map[string]string) {
+	if len(owner) == 0 {
+		return
+	}
+	purls := map[string]string{}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if k := p.Type + "\x00" + p.Name; purls[k] == "" {
+			purls[k] = p.PURL
+		}
+	}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if inventory.IsOSType(p.Type) || p.Location == "" {
+			continue
+		}
+		if k, ok := owner[analyzer.OwnedPath(p.Location)]; ok && purls[k] != "" {
+			p.OwnedBy = purls[k]
+		}
+	}
 }

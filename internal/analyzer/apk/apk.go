@@ -29,7 +29,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "apk" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 // Claims implements analyzer.Analyzer: lib/apk/db/installed, when it is not a directory.
 func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
@@ -47,11 +47,11 @@ func (*Analyzer) Analyze(ctx context.Context, in analyzer.Input) (analyzer.Facts
 	if err != nil {
 		return analyzer.Facts{}, fmt.Errorf("reading apk database %s: %w", in.Path, err)
 	}
-	pkgs, warnings, err := Parse(data)
+	pkgs, owns, warnings, err := parse(data)
 	if err != nil {
 		return analyzer.Facts{}, fmt.Errorf("apk database %s: %w", in.Path, err)
 	}
-	return analyzer.Facts{Packages: pkgs, PackageType: inventory.TypeApk, Warnings: warnings}, nil
+	return analyzer.Facts{Packages: pkgs, PackageType: inventory.TypeApk, Owns: owns, Warnings: warnings}, nil
 }
 
 // ErrNotInstalledDB is returned by Parse for text with no line of the form "X:value".
@@ -63,10 +63,19 @@ var ErrNotInstalledDB = fmt.Errorf("not an apk installed database: no line of th
 // holds something other than white space and not one field line.
 //
 // Fields used: P name, V version, A arch, o origin (the source package; defaults to the
-// name), L licence, m maintainer. Repeated fields within a record (F, R, Z, a, ...) are
+// name), L licence, m maintainer; F (folder) and R (file) lines give the files a package
+// installed (see parse). Other repeated fields within a record (Z, a, ...) are
 // ignored; a repeated P, V, A, o, L or m keeps its last value, as apk itself does.
 func Parse(data []byte) ([]inventory.Package, []string, error) {
+	pkgs, _, warnings, err := parse(data)
+	return pkgs, warnings, err
+}
+
+// parse is Parse that also returns, per package name, the files it installed (F: folder
+// and R: file lines) that analyzer.Ownable keeps.
+func parse(data []byte) ([]inventory.Package, map[string][]string, []string, error) {
 	var (
+		owns     map[string][]string
 		pkgs     []inventory.Package
 		warnings []string
 		rec      record
@@ -82,6 +91,12 @@ func Parse(data []byte) ([]inventory.Package, []string, error) {
 			warnings = append(warnings, warn)
 		} else {
 			pkgs = append(pkgs, p)
+			if len(rec.files) > 0 {
+				if owns == nil {
+					owns = map[string][]string{}
+				}
+				owns[p.Name] = append(owns[p.Name], rec.files...)
+			}
 		}
 		rec = record{}
 	}
@@ -120,17 +135,27 @@ func Parse(data []byte) ([]inventory.Package, []string, error) {
 			rec.license = value
 		case 'm':
 			rec.maintainer = value
+		case 'F':
+			rec.dir = value
+		case 'R':
+			f := value
+			if rec.dir != "" {
+				f = rec.dir + "/" + value
+			}
+			if analyzer.Ownable(f) {
+				rec.files = append(rec.files, f)
+			}
 		}
 	}
 	flush()
 	if len(pkgs) == 0 && fields == 0 && other > 0 {
-		return nil, nil, ErrNotInstalledDB
+		return nil, nil, nil, ErrNotInstalledDB
 	}
 	if len(warnings) > maxWarnings {
 		n := len(warnings) - maxWarnings
 		warnings = append(warnings[:maxWarnings:maxWarnings], fmt.Sprintf("%d more records skipped for the same reason", n))
 	}
-	return pkgs, warnings, nil
+	return pkgs, owns, warnings, nil
 }
 
 // maxWarnings caps the warnings of one file, so a damaged database cannot flood a report.
@@ -144,6 +169,8 @@ func isFieldName(c byte) bool {
 type record struct {
 	start                                            int // line number of its first line; 0 when empty
 	name, version, arch, origin, license, maintainer string
+	dir                                              string   // the last F: line
+	files                                            []string // ownable files (F:/R:)
 }
 
 // pkg turns the record into a package, or returns a warning when it lacks a name or version.

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -282,7 +284,7 @@ func TestClaims(t *testing.T) {
 			t.Errorf("Claims(%q) = %v, want %v", p, got, want)
 		}
 	}
-	if a.Name() != "apk" || a.Version() != 1 {
+	if a.Name() != "apk" || a.Version() != 2 {
 		t.Errorf("Name/Version = %q/%d", a.Name(), a.Version())
 	}
 }
@@ -325,4 +327,53 @@ func FuzzApkInstalled(f *testing.F) {
 			t.Fatalf("%d warnings, above the cap", len(warnings))
 		}
 	})
+}
+
+// TestOwnedFiles: the F:/R: lines of a real database give each package's files, filtered
+// by analyzer.Ownable; busybox owns bin/busybox in every Alpine minirootfs.
+func TestOwnedFiles(t *testing.T) {
+	for _, name := range []string{"installed.alpine-3.12.12", "installed.alpine-3.19.4"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			facts, err := analyze(t, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// An independent reading: every "R:" line joined to the last "F:" line.
+			want := map[string]int{}
+			var pkg, dir string
+			for _, line := range strings.Split(string(data), "\n") {
+				switch {
+				case strings.HasPrefix(line, "P:"):
+					pkg = line[2:]
+				case strings.HasPrefix(line, "F:"):
+					dir = line[2:]
+				case line == "":
+					dir = ""
+				case strings.HasPrefix(line, "R:"):
+					if p := dir + "/" + line[2:]; analyzer.Ownable(p) {
+						want[pkg]++
+					}
+				}
+			}
+			got := map[string]int{}
+			for pkg, files := range facts.Owns {
+				got[pkg] = len(files)
+				for _, f := range files {
+					if strings.HasPrefix(f, "/") || !analyzer.Ownable(f) {
+						t.Errorf("%s owns %q: not a relative ownable path", pkg, f)
+					}
+				}
+			}
+			if !slices.Contains(facts.Owns["busybox"], "bin/busybox") {
+				t.Errorf("busybox does not own bin/busybox: %v", facts.Owns["busybox"])
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("files per package: got %v, want %v", got, want)
+			}
+		})
+	}
 }

@@ -17,6 +17,7 @@ const (
 	statusFile = "var/lib/dpkg/status"
 	statusDir  = "var/lib/dpkg/status.d/"
 	docDir     = "usr/share/doc/"
+	infoDir    = "var/lib/dpkg/info/"
 	copyright  = "/copyright"
 )
 
@@ -32,7 +33,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "dpkg" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 type fileKind int
 
@@ -40,6 +41,7 @@ const (
 	kindNone fileKind = iota
 	kindStatus
 	kindCopyright
+	kindFileList
 )
 
 // kindOf tells which kind of file p is, from its path alone.
@@ -53,6 +55,10 @@ func kindOf(p string) fileKind {
 		name := p[len(statusDir):]
 		if name != "" && !strings.Contains(name, "/") && !strings.HasSuffix(name, ".md5sums") {
 			return kindStatus
+		}
+	case strings.HasPrefix(p, infoDir) && strings.HasSuffix(p, ".list"):
+		if listPackage(p) != "" {
+			return kindFileList
 		}
 	case strings.HasPrefix(p, docDir) && strings.HasSuffix(p, copyright):
 		if pkg := copyrightPackage(p); pkg != "" {
@@ -75,8 +81,19 @@ func copyrightPackage(p string) string {
 	return pkg
 }
 
+// listPackage returns the package of var/lib/dpkg/info/<pkg>[:<arch>].list, or "".
+func listPackage(p string) string {
+	name := strings.TrimSuffix(p[len(infoDir):], ".list")
+	if strings.Contains(name, "/") {
+		return ""
+	}
+	name, _, _ = strings.Cut(name, ":")
+	return name
+}
+
 // Claims implements analyzer.Analyzer: the dpkg status file, the files of status.d except
-// *.md5sums, and usr/share/doc/<pkg>/copyright. Only regular files are claimed.
+// *.md5sums, the file lists var/lib/dpkg/info/*.list (for the files a package owns) and
+// usr/share/doc/<pkg>/copyright. Only regular files are claimed.
 func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
 	if info != nil && !info.Mode().IsRegular() {
 		return false
@@ -96,6 +113,18 @@ func (*Analyzer) Analyze(ctx context.Context, in analyzer.Input) (analyzer.Facts
 			return analyzer.Facts{}, err
 		}
 		return analyzer.Facts{Packages: pkgs, Warnings: warnings}, nil
+	case kindFileList:
+		paths, err := parseFileList(ctx, in.Content)
+		if err != nil {
+			return analyzer.Facts{}, fmt.Errorf("dpkg file list %s: %w", in.Path, err)
+		}
+		if len(paths) == 0 {
+			return analyzer.Facts{}, nil
+		}
+		return analyzer.Facts{
+			Owns:        map[string][]string{listPackage(in.Path): paths},
+			PackageType: inventory.TypeDeb,
+		}, nil
 	case kindCopyright:
 		licenses, err := parseCopyright(ctx, in.Content)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +46,8 @@ func TestAnalyzerIdentity(t *testing.T) {
 	if a.Name() != "dpkg" {
 		t.Errorf("Name() = %q, want dpkg", a.Name())
 	}
-	if a.Version() != 1 {
-		t.Errorf("Version() = %d, want 1", a.Version())
+	if a.Version() != 2 {
+		t.Errorf("Version() = %d, want 2", a.Version())
 	}
 }
 
@@ -71,7 +72,10 @@ func TestClaims(t *testing.T) {
 		{"var/lib/dpkg/status.d/", regular, false},
 		{"var/lib/dpkg/status.d", regular, false},
 		{"var/lib/dpkg/status.d/sub/libc6", regular, false},
-		{"var/lib/dpkg/info/libc6.list", regular, false},
+		{"var/lib/dpkg/info/libc6.list", regular, true},
+		{"var/lib/dpkg/info/libc6:amd64.list", regular, true},
+		{"var/lib/dpkg/info/libc6.md5sums", regular, false},
+		{"var/lib/dpkg/info/sub/x.list", regular, false},
 		{"usr/share/doc/bash/copyright", regular, true},
 		{"usr/share/doc/libssl3/copyright", regular, true},
 		{"usr/share/doc/copyright", regular, false},
@@ -168,4 +172,21 @@ func TestStatusD(t *testing.T) {
 func equalPackage(a, b inventory.Package) bool {
 	return a.Type == b.Type && a.Name == b.Name && a.Version == b.Version && a.Arch == b.Arch &&
 		a.Maintainer == b.Maintainer && a.SourceName == b.SourceName && a.SourceVersion == b.SourceVersion
+}
+
+// TestFileList: a dpkg .list file gives the package (arch suffix dropped) and only the
+// files analyzer.Ownable keeps, relative to the root.
+func TestFileList(t *testing.T) {
+	list := "/.\n/usr\n/usr/bin\n/usr/bin/python3.11\n/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA\n" +
+		"/usr/lib/python3/dist-packages/yaml/__init__.py\n/usr/share/doc/python3-yaml/copyright\n"
+	facts, err := New().Analyze(context.Background(), analyzer.Input{
+		Path: "var/lib/dpkg/info/python3-yaml:amd64.list", Content: strings.NewReader(list)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"python3-yaml": {
+		"usr/bin/python3.11", "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA"}}
+	if !reflect.DeepEqual(facts.Owns, want) || facts.PackageType != inventory.TypeDeb {
+		t.Errorf("Owns = %v (type %q), want %v", facts.Owns, facts.PackageType, want)
+	}
 }

@@ -48,7 +48,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "rpm" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 // Claims implements analyzer.Analyzer: Packages, rpmdb.sqlite and Packages.db in
 // var/lib/rpm/ or usr/lib/sysimage/rpm/, when not a directory.
@@ -81,11 +81,11 @@ func (*Analyzer) Analyze(ctx context.Context, in analyzer.Input) (analyzer.Facts
 	if err != nil {
 		return analyzer.Facts{}, fmt.Errorf("reading rpm database %s: %w", in.Path, err)
 	}
-	pkgs, warnings, err := Parse(ctx, data)
+	pkgs, owns, warnings, err := parse(ctx, data)
 	if err != nil {
 		return analyzer.Facts{}, fmt.Errorf("rpm database %s: %w; its packages are not reported", in.Path, err)
 	}
-	return analyzer.Facts{Packages: pkgs, PackageType: inventory.TypeRPM, Warnings: warnings}, nil
+	return analyzer.Facts{Packages: pkgs, PackageType: inventory.TypeRPM, Owns: owns, Warnings: warnings}, nil
 }
 
 // Parse reads the packages of an rpm database held in data, in database order, leaving
@@ -95,32 +95,40 @@ func (*Analyzer) Analyze(ctx context.Context, in analyzer.Input) (analyzer.Facts
 // go-rpmdb reads from a file path, so data is written to a private temporary folder
 // (under os.TempDir()) that is removed before Parse returns.
 func Parse(ctx context.Context, data []byte) ([]inventory.Package, []string, error) {
+	pkgs, _, warnings, err := parse(ctx, data)
+	return pkgs, warnings, err
+}
+
+// parse is Parse that also returns, per package name, the installed files that
+// analyzer.Ownable keeps.
+func parse(ctx context.Context, data []byte) ([]inventory.Package, map[string][]string, []string, error) {
 	format, err := check(data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	dir, err := os.MkdirTemp("", "shipshape-rpmdb-")
 	if err != nil {
-		return nil, nil, fmt.Errorf("making a temporary copy of the rpm database: %w (set TMPDIR to a writable folder)", err)
+		return nil, nil, nil, fmt.Errorf("making a temporary copy of the rpm database: %w (set TMPDIR to a writable folder)", err)
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, format.fileName())
 	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return nil, nil, fmt.Errorf("making a temporary copy of the rpm database: %w (set TMPDIR to a folder with space)", err)
+		return nil, nil, nil, fmt.Errorf("making a temporary copy of the rpm database: %w (set TMPDIR to a folder with space)", err)
 	}
 	if format == formatSQLite {
 		if err := checkSQLite(ctx, path); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	infos, err := listPackages(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w (%s): %w", ErrCorrupt, format, err)
+		return nil, nil, nil, fmt.Errorf("%w (%s): %w", ErrCorrupt, format, err)
 	}
 	var (
+		owns     map[string][]string
 		pkgs     []inventory.Package
 		warnings []string
 	)
@@ -139,8 +147,14 @@ func Parse(ctx context.Context, data []byte) ([]inventory.Package, []string, err
 			warnings = append(warnings, warn)
 		}
 		pkgs = append(pkgs, p)
+		if files := ownable(info); len(files) > 0 {
+			if owns == nil {
+				owns = map[string][]string{}
+			}
+			owns[p.Name] = append(owns[p.Name], files...)
+		}
 	}
-	return pkgs, warnings, nil
+	return pkgs, owns, warnings, nil
 }
 
 // maxWarnings caps the warnings of one database.
@@ -273,4 +287,24 @@ func sniff(data []byte) (format, error) {
 		return formatBDB, nil
 	}
 	return 0, ErrNotDatabase
+}
+
+// ownable lists the installed files of info that analyzer.Ownable keeps, relative to the
+// root. A header whose file list cannot be read lists none.
+func ownable(info *rpmdb.PackageInfo) (out []string) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	names, err := info.InstalledFileNames()
+	if err != nil {
+		return nil
+	}
+	for _, n := range names {
+		if p := strings.TrimPrefix(n, "/"); analyzer.Ownable(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -311,7 +311,7 @@ func TestClaims(t *testing.T) {
 			t.Errorf("Claims(%q) = %v, want %v", p, got, want)
 		}
 	}
-	if a.Name() != "rpm" || a.Version() != 1 {
+	if a.Name() != "rpm" || a.Version() != 2 {
 		t.Errorf("Name/Version = %q/%d", a.Name(), a.Version())
 	}
 }
@@ -497,5 +497,29 @@ func TestCanceledContext(t *testing.T) {
 	data := buildNDB([][]byte{buildHeader(str(tagName, "foo"))})
 	if _, err := New().Analyze(ctx, analyzer.Input{Path: "var/lib/rpm/Packages.db", Content: bytes.NewReader(data)}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestOwnedFiles: every real database lists bash's files, among them /usr/bin/bash (or
+// /bin/bash before the /usr merge), and only files analyzer.Ownable keeps are recorded.
+func TestOwnedFiles(t *testing.T) {
+	for _, db := range realDBs {
+		t.Run(db.name, func(t *testing.T) {
+			facts, err := analyze(t, db.path, fixture(t, db.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bash := facts.Owns["bash"]
+			if !slices.Contains(bash, "usr/bin/bash") && !slices.Contains(bash, "bin/bash") {
+				t.Errorf("bash owns %v, want usr/bin/bash or bin/bash among them", bash)
+			}
+			for pkg, files := range facts.Owns {
+				for _, f := range files {
+					if strings.HasPrefix(f, "/") || !analyzer.Ownable(f) {
+						t.Errorf("%s owns %q: not a relative ownable path", pkg, f)
+					}
+				}
+			}
+		})
 	}
 }
