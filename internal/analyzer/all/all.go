@@ -9,7 +9,9 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/python"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/rpm"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/ruby"
 )
 
 // OS returns the analyzers that identify the operating system and its packages.
@@ -28,6 +30,8 @@ func Language() analyzer.Set {
 		npm.New(),
 		composer.New(),
 		dotnet.New(),
+		python.New(),
+		ruby.New(),
 	}
 }
 
