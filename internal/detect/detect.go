@@ -310,7 +310,7 @@ func inRange(cmp version.Comparator, v string, r vulndb.Range) (bool, error) {
 func lowestFix(cmp version.Comparator, a vulndb.Affected) string {
 	best := ""
 	for _, r := range a.Ranges {
-		if r.Fixed == "" {
+		if r.Fixed == "" || r.Type == "GIT" { // a GIT range's fix is a commit, not a version
 			continue
 		}
 		if best == "" {

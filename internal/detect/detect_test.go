@@ -221,6 +221,11 @@ func TestMatchLanguagePackages(t *testing.T) {
 				Ranges: []vulndb.Range{{Type: "SEMVER", Fixed: "4.17.20"}}}}},
 			{Affected: []vulndb.Affected{{VulnID: "PYSEC-2021-59", Namespace: "pypi", Package: "urllib3", Status: vulndb.StatusFixed,
 				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Introduced: "1.26.0", Fixed: "1.26.5"}}}}},
+			// As the PyPA data has it (PYSEC-2021-108): a GIT range first, then the
+			// ECOSYSTEM range, and the affected versions listed.
+			{Affected: []vulndb.Affected{{VulnID: "PYSEC-2021-108", Namespace: "pypi", Package: "urllib3", Status: vulndb.StatusFixed,
+				Ranges: []vulndb.Range{{Type: "GIT", Introduced: "0", Fixed: "2d4a3fee6de2fa45eb82169361918f759269b4ec"}, {Type: "ECOSYSTEM", Introduced: "1.25.4", Fixed: "1.26.5"}},
+				Versions: []string{"1.25.4", "1.26.3", "1.26.4"}}}},
 			{Affected: []vulndb.Affected{{VulnID: "GHSA-jfh8-c2jp-5v3q", Namespace: "maven", Package: "org.apache.logging.log4j:log4j-core", Status: vulndb.StatusFixed,
 				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Introduced: "2.13.0", Fixed: "2.15.0"}}}}},
 		},
@@ -241,6 +246,7 @@ func TestMatchLanguagePackages(t *testing.T) {
 		got = append(got, f.PkgName+"@"+f.InstalledVersion+" "+f.ID+" "+f.FixedVersion)
 	}
 	want := []string{
+		"URLLib3@1.26.4 PYSEC-2021-108 1.26.5",
 		"URLLib3@1.26.4 PYSEC-2021-59 1.26.5",
 		"golang.org/x/net@v0.7.0 GO-2023-1988 0.13.0",
 		"lodash@4.17.15 GHSA-p6mc-m468-83gw 4.17.20",
