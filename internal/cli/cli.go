@@ -18,6 +18,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/shipshape-dev/shipshape/internal/docker"
 )
 
 // Exit codes.
@@ -54,6 +56,8 @@ type globals struct {
 	timeout  time.Duration
 
 	stdout, stderr io.Writer
+	// dockerEngine connects to the Docker Engine on first use (see engine()).
+	dockerEngine *docker.Lazy
 	// now is the clock; tests replace it.
 	now func() time.Time
 }
@@ -78,6 +82,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := root.ExecuteContext(ctx)
+	g.dockerEngine.Close()
 	if err == nil {
 		return ExitOK
 	}
@@ -152,6 +157,14 @@ func applyEnv(cmd *cobra.Command) error {
 	cmd.Flags().VisitAll(set)
 	cmd.InheritedFlags().VisitAll(set)
 	return errors.Join(errs...)
+}
+
+// engine returns the Docker Engine connection, made on first use.
+func (g *globals) engine() *docker.Lazy {
+	if g.dockerEngine == nil {
+		g.dockerEngine = &docker.Lazy{Options: docker.Options{UserAgent: "shipshape/" + Version()}}
+	}
+	return g.dockerEngine
 }
 
 func newVersionCmd(g *globals) *cobra.Command {

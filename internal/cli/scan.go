@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipshape-dev/shipshape/internal/analyzer/all"
+	"github.com/shipshape-dev/shipshape/internal/docker"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/layer"
 	"github.com/shipshape-dev/shipshape/internal/sbomread"
@@ -28,6 +29,7 @@ type imageFlags struct {
 	registryCA  []string
 	maxFileSize int64
 	listOSOwned bool
+	imageSrc    []string
 }
 
 func (f *imageFlags) register(cmd *cobra.Command) {
@@ -38,6 +40,7 @@ func (f *imageFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.StringSliceVar(&f.registryCA, "registry-ca", nil, "PEM file of a CA to trust for the registry (repeatable)")
 	fl.BoolVar(&f.listOSOwned, "list-os-owned", false, "also list language packages that an OS package installed (by default each is reported once, as the OS package)")
+	fl.StringSliceVar(&f.imageSrc, "image-src", source.DefaultImageSources, "where a reference without a prefix is looked for, in order: path (a file or folder), docker (the local Docker Engine), registry")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", layer.DefaultLimits.MaxFileSize, "largest file (bytes) read for analysis; larger ones are skipped with a warning")
 }
 
@@ -50,6 +53,11 @@ func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
 			Password:  f.password,
 			UserAgent: "shipshape/" + Version(),
 		},
+		ImageSources: f.imageSrc,
+		Engine:       docker.ImageSource{Engine: g.engine()},
+	}
+	if err := source.ValidateImageSources(f.imageSrc); err != nil {
+		return opts, err
 	}
 	if len(f.registryCA) > 0 {
 		pool, err := x509.SystemCertPool()
@@ -225,11 +233,14 @@ func newImageCmd(g *globals) *cobra.Command {
   a file from "docker save" (any Docker version, also gzip or zstd compressed) or an OCI tarball,
   oci:DIR[:TAG|@DIGEST]      an OCI image layout folder (nested indexes, --platform),
   archive:FILE               a docker-archive, explicitly,
-  registry://REF or REF       a registry reference such as 127.0.0.1:5000/app:1.2,
+  docker://REF               an image of the local Docker Engine (DOCKER_HOST, DOCKER_CONTEXT honoured),
+  registry://REF             a registry reference such as 127.0.0.1:5000/app:1.2,
   sbom:FILE                  a CycloneDX or SPDX JSON SBOM, matched without analysing anything.
-An existing file or folder is tried first, then the registry.`,
+A REF without a prefix is looked for in the --image-src order: an existing file or folder,
+then the local Docker Engine, then the registry.`,
 		Example: `  shipshape image alpine.tar
   shipshape image oci:./layout:1.0 --platform linux/arm64
+  shipshape image myapp:latest                 # from the Docker Engine when it has it
   shipshape image 127.0.0.1:5000/app:1.2 --format json -o app.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

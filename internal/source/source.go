@@ -60,6 +60,10 @@ type Options struct {
 	Registry RegistryOptions
 	// TempDir holds decompressed copies of compressed archives; empty means os.TempDir().
 	TempDir string
+	// Engine is the local Docker Engine (nil: none is asked).
+	Engine Engine
+	// ImageSources orders how a bare reference is resolved (default DefaultImageSources).
+	ImageSources []string
 }
 
 // Platform parses "os/arch[/variant]".
@@ -82,8 +86,9 @@ var ErrNotFound = errors.New("image not found")
 
 // Open resolves ref and opens the image. Prefixes select the source explicitly:
 // "oci:" (an OCI layout folder or OCI tarball, optionally ":tag" or "@digest"),
-// "archive:" or "docker-archive:" (a `docker save` tarball), "registry://" (a registry).
-// Without a prefix, an existing file or folder is opened first, else the registry.
+// "archive:" or "docker-archive:" (a `docker save` tarball), "registry://" (a registry),
+// "docker://" (the local Docker Engine). Without a prefix the sources are tried in
+// opts.ImageSources order: an existing file or folder, the Engine, the registry.
 func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	switch {
 	case strings.HasPrefix(ref, "oci:"):
@@ -95,15 +100,9 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	case strings.HasPrefix(ref, "registry://"):
 		return OpenRegistry(ctx, strings.TrimPrefix(ref, "registry://"), opts)
 	case strings.HasPrefix(ref, "docker://"):
-		return nil, fmt.Errorf("%s: reading images from the Docker Engine is not available in this version; save it first (docker save -o img.tar %s) and scan img.tar", ref, strings.TrimPrefix(ref, "docker://"))
+		return OpenEngine(ctx, ref, strings.TrimPrefix(ref, "docker://"), opts)
 	}
-	if _, err := os.Stat(ref); err == nil {
-		return openPath(ctx, ref, ref, "", opts)
-	}
-	if looksLikePath(ref) {
-		return nil, fmt.Errorf("%s: no such file or folder: %w", ref, ErrNotFound)
-	}
-	return OpenRegistry(ctx, ref, opts)
+	return openBare(ctx, ref, opts)
 }
 
 // looksLikePath tells apart "./x.tar", "/a/b", "x.tar" from registry references.
