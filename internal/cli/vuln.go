@@ -164,7 +164,7 @@ func (g *globals) matchVulns(ctx context.Context, inv *inventory.Inventory, f *v
 	if age > 7*24*time.Hour {
 		inv.Warnings = append(inv.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability data is %d days old (as of %s); run `shipshape db update` for newer data, or pass --db-max-age to fail instead", int(age.Hours()/24), info.DataDate)})
 	}
-	res, err := detect.Match(ctx, db, inv, detect.Options{IgnoreUnfixed: f.ignoreUnfixed, IgnoreStatuses: f.ignoreStatuses})
+	res, err := detect.Match(ctx, db, inv, detect.Options{IgnoreUnfixed: f.ignoreUnfixed, IgnoreStatuses: f.ignoreStatuses, Now: g.now})
 	if err != nil {
 		return fmt.Errorf("matching vulnerabilities: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/feed/alpine"
 	"github.com/shipshape-dev/shipshape/internal/feed/cwe"
 	"github.com/shipshape-dev/shipshape/internal/feed/debian"
+	"github.com/shipshape-dev/shipshape/internal/feed/endoflife"
 	"github.com/shipshape-dev/shipshape/internal/feed/epss"
 	"github.com/shipshape-dev/shipshape/internal/feed/kev"
 	"github.com/shipshape-dev/shipshape/internal/feed/osv"
@@ -45,9 +46,11 @@ var (
 	}
 	// upstreamAlpine are the Alpine releases fetched: those supported at the end of 2024
 	// (the snapshot shipped inside shipshape covers the older ones), and edge.
-	upstreamAlpine = []string{"v3.17", "v3.18", "v3.19", "v3.20", "v3.21", "edge"}
+	upstreamAlpine = []string{"v3.17", "v3.18", "v3.19", "v3.20", "v3.21", "v3.22", "v3.23", "edge"}
 	// upstreamDebian are the Debian codenames whose OVAL is fetched.
 	upstreamDebian = []string{"buster", "bullseye", "bookworm", "trixie"}
+	// upstreamEOL are the endoflife.date products whose release lifecycles are fetched.
+	upstreamEOL = []string{"alpine", "debian", "ubuntu", "rhel", "almalinux", "rocky-linux"}
 	// restrictedUbuntu are the Ubuntu codenames whose USN OVAL --include-restricted adds.
 	restrictedUbuntu = []string{"jammy", "noble"}
 )
@@ -62,11 +65,12 @@ const (
 	mitreCWE      = "https://cwe.mitre.org/data/xml/cwec_latest.xml.zip"
 	ubuntuOVAL    = "https://security-metadata.canonical.com/oval/"
 	redhatOVAL9   = "https://security.access.redhat.com/data/oval/v2/RHEL9/rhel-9.oval.xml.bz2"
+	endOfLife     = "https://endoflife.date/api/v1/products/"
 )
 
 // Upstream returns the redistributable upstream feeds, one Source per URL, with fresh
 // parsers: OSV per ecosystem, the Alpine secdb, Debian OVAL and the Debian security
-// tracker, CISA KEV, EPSS and the CWE catalog.
+// tracker, CISA KEV, EPSS, the CWE catalog and release lifecycles from endoflife.date.
 func Upstream() []Source {
 	var out []Source
 	for _, e := range upstreamOSV {
@@ -86,6 +90,9 @@ func Upstream() []Source {
 		upstreamSource("first-epss", epss.New(), firstEPSS),
 		upstreamSource("mitre-cwe", cwe.New(), mitreCWE),
 	)
+	for _, p := range upstreamEOL {
+		out = append(out, upstreamSource("endoflife-"+p, endoflife.New(), endOfLife+p))
+	}
 	return out
 }
 

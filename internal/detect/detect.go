@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/version"
@@ -20,6 +21,15 @@ type Options struct {
 	IgnoreUnfixed bool
 	// IgnoreStatuses drops findings with these statuses (fixed, affected, will-not-fix, end-of-life).
 	IgnoreStatuses []string
+	// Now is the clock used to decide whether the OS release has reached its end of life
+	// (time.Now when nil).
+	Now func() time.Time
+}
+
+// ReleaseSource is the optional part of a Source that knows distribution release
+// lifecycles (vulndb.DB has it).
+type ReleaseSource interface {
+	Release(ctx context.Context, namespace string) (*vulndb.Release, error)
 }
 
 // Source is the part of the DB the matcher reads.
@@ -124,6 +134,13 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 			res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability DB has no data for %s (%s); OS packages are not checked — update the DB or build one with that distro's feed", osNS, inv.OS.PrettyName)})
 		}
 	}
+	eol := false
+	if osKnown {
+		var err error
+		if eol, err = checkEOL(ctx, db, inv, osNS, opts, res); err != nil {
+			return nil, err
+		}
+	}
 	// Collect every (namespace, name) first and ask the DB in batches.
 	type lookup struct {
 		p     *inventory.Package
@@ -182,11 +199,51 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 	if err != nil {
 		return nil, err
 	}
+	if eol {
+		// No fix will come for an affected package of a release past its end of life.
+		for i := range findings {
+			if f := &findings[i]; isOSType(f.PkgType) && f.Status == vulndb.StatusAffected {
+				f.Status = vulndb.StatusEndOfLife
+			}
+		}
+	}
 	findings = filter(findings, opts)
 	sortFindings(findings)
 	findings = dedupeLocations(findings)
 	res.Findings = findings
 	return res, nil
+}
+
+// checkEOL looks up the lifecycle of the OS release, records its end-of-life date in
+// inv.OS, warns when that date has passed, and reports whether it has.
+func checkEOL(ctx context.Context, db Source, inv *inventory.Inventory, osNS string, opts Options, res *Result) (bool, error) {
+	rs, ok := db.(ReleaseSource)
+	if !ok {
+		return false, nil
+	}
+	rel, err := rs.Release(ctx, osNS)
+	if err != nil || rel == nil || rel.EOL == "" {
+		return false, err
+	}
+	end, err := time.Parse(time.DateOnly, rel.EOL)
+	if err != nil {
+		return false, nil
+	}
+	inv.OS.EOL = rel.EOL
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	if !now().After(end.Add(24 * time.Hour)) {
+		return false, nil
+	}
+	name := rel.Name
+	if name == "" {
+		name = inv.OS.PrettyName
+	}
+	res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf(
+		"%s reached its end of life on %s: the distribution publishes no more security fixes for it, so unfixed findings will stay unfixed (status end-of-life) and new vulnerabilities may go unreported; move to a supported release", name, rel.EOL)})
+	return true, nil
 }
 
 func hasOSPackages(inv *inventory.Inventory) bool {

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -284,4 +285,71 @@ func TestAliasesMerged(t *testing.T) {
 	if res.Findings[1].ID != "GHSA-zzzz-zzzz-zzzz" {
 		t.Errorf("unrelated finding: %+v", res.Findings[1])
 	}
+}
+
+// TestEndOfLife: once the OS release's end of life has passed (by the injected clock), the
+// scan warns and unfixed findings of OS packages become end-of-life; before it, nothing
+// changes except that the date is recorded on the OS.
+func TestEndOfLife(t *testing.T) {
+	db := buildDB(t, map[string][]vulndb.Record{
+		"debian-oval": {
+			fixed("CVE-1", "debian:10", "openssl", "1.1.1n-0+deb10u9", nil),
+			status("CVE-2", "debian:10", "openssl", vulndb.StatusAffected),
+			status("CVE-3", "debian:10", "openssl", vulndb.StatusWillNotFix),
+		},
+		"endoflife": {{Release: &vulndb.Release{Namespace: "debian:10", Name: "Debian 10 (Buster)", EOL: "2024-06-30"}}},
+	})
+	day := func(s string) func() time.Time {
+		return func() time.Time { tm, _ := time.Parse(time.DateOnly, s); return tm.Add(12 * time.Hour) }
+	}
+	tests := []struct {
+		now        string
+		wantWarn   bool
+		wantStatus map[string]string
+	}{
+		{"2024-06-30", false, map[string]string{"CVE-1": "fixed", "CVE-2": "affected", "CVE-3": "will-not-fix"}},
+		{"2024-07-01", true, map[string]string{"CVE-1": "fixed", "CVE-2": "end-of-life", "CVE-3": "will-not-fix"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.now, func(t *testing.T) {
+			inv := &inventory.Inventory{
+				OS:       &inventory.OS{Family: "debian", Version: "10", Codename: "buster", PrettyName: "Debian GNU/Linux 10 (buster)"},
+				Packages: []inventory.Package{deb("libssl1.1", "1.1.1n-0+deb10u3", "openssl", "1.1.1n-0+deb10u3")},
+			}
+			res, err := Match(context.Background(), db, inv, Options{Now: day(tc.now)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, f := range res.Findings {
+				got[f.ID] = f.Status
+			}
+			if !maps.Equal(got, tc.wantStatus) {
+				t.Errorf("statuses %v, want %v", got, tc.wantStatus)
+			}
+			warned := false
+			for _, w := range res.Warnings {
+				if strings.Contains(w.Message, "Debian 10 (Buster) reached its end of life on 2024-06-30") {
+					warned = true
+				}
+			}
+			if warned != tc.wantWarn {
+				t.Errorf("end-of-life warning: %v, want %v (%v)", warned, tc.wantWarn, res.Warnings)
+			}
+			if inv.OS.EOL != "2024-06-30" {
+				t.Errorf("OS.EOL = %q", inv.OS.EOL)
+			}
+			res, _ = Match(context.Background(), db, inv, Options{Now: day(tc.now), IgnoreStatuses: []string{"end-of-life"}})
+			if want := 3 - boolToInt(tc.wantWarn); len(res.Findings) != want {
+				t.Errorf("--ignore-status end-of-life kept %d findings, want %d", len(res.Findings), want)
+			}
+		})
+	}
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

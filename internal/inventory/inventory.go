@@ -49,6 +49,9 @@ type OS struct {
 	Distroless bool `json:"distroless,omitempty"`
 	// Source is the file the facts were read from.
 	Source string `json:"source,omitempty"`
+	// EOL is the date the release's security support ends or ended (YYYY-MM-DD), when the
+	// vulnerability DB knows it.
+	EOL string `json:"eol,omitempty"`
 }
 
 // Known reports whether the OS was identified.

@@ -128,6 +128,19 @@ type CWE struct {
 	Name string `json:"name"`
 }
 
+// Release is the support lifecycle of one distribution release.
+type Release struct {
+	// Namespace is the release's namespace, as in Affected (debian:12, alpine:3.19).
+	Namespace string `json:"namespace"`
+	// Name is the release's name for messages ("Debian 12 (Bookworm)").
+	Name string `json:"name,omitempty"`
+	// EOL is the date (YYYY-MM-DD) after which the distribution publishes no more security
+	// fixes for the release; empty when not announced.
+	EOL string `json:"eol,omitempty"`
+	// Source is the feed that said it (filled by the builder when empty).
+	Source string `json:"source"`
+}
+
 // Record is one unit a feed emits. Exactly the fields the feed knows are set.
 type Record struct {
 	Vulnerability *Vulnerability
@@ -135,6 +148,7 @@ type Record struct {
 	EPSS          *EPSS
 	KEV           *KEV
 	CWE           *CWE
+	Release       *Release
 }
 
 // SourceInfo describes one feed in the DB's metadata.

@@ -28,6 +28,7 @@ CREATE TABLE affected (namespace TEXT NOT NULL, package TEXT NOT NULL, vuln_id T
 CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL);
 CREATE TABLE kev (cve TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE cwe (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE release (namespace TEXT PRIMARY KEY, data BLOB NOT NULL);
 `
 
 // indexes are created after the bulk load, which is faster than maintaining them row by row.
@@ -112,6 +113,7 @@ func Create(path string) (*Writer, error) {
 		"epss":     `INSERT OR REPLACE INTO epss (cve, score, percentile) VALUES (?, ?, ?)`,
 		"kev":      `INSERT OR REPLACE INTO kev (cve, data) VALUES (?, ?)`,
 		"cwe":      `INSERT OR REPLACE INTO cwe (id, name) VALUES (?, ?)`,
+		"release":  `INSERT OR REPLACE INTO release (namespace, data) VALUES (?, ?)`,
 	} {
 		st, err := w.tx.Prepare(q)
 		if err != nil {
@@ -189,6 +191,22 @@ func (w *Writer) Add(source string, r Record) error {
 		}
 		if _, err := w.stmts["kev"].Exec(k.CVE, data); err != nil {
 			return fmt.Errorf("storing KEV %s: %w", k.CVE, err)
+		}
+	}
+	if rel := r.Release; rel != nil {
+		if rel.Namespace == "" {
+			return errors.New("release lifecycle entry without a namespace")
+		}
+		rel.Namespace = strings.ToLower(rel.Namespace)
+		if rel.Source == "" {
+			rel.Source = source
+		}
+		data, err := json.Marshal(rel)
+		if err != nil {
+			return err
+		}
+		if _, err := w.stmts["release"].Exec(rel.Namespace, data); err != nil {
+			return fmt.Errorf("storing the lifecycle of %s: %w", rel.Namespace, err)
 		}
 	}
 	if c := r.CWE; c != nil {
@@ -443,6 +461,24 @@ func (d *DB) HasNamespace(ctx context.Context, namespace string) (bool, error) {
 	return true, nil
 }
 
+// Release returns the lifecycle of a distribution release, or nil when the DB has none
+// (also for DBs built before the release table existed).
+func (d *DB) Release(ctx context.Context, namespace string) (*Release, error) {
+	var data []byte
+	err := d.db.QueryRowContext(ctx, `SELECT data FROM release WHERE namespace = ?`, strings.ToLower(namespace)).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) || err != nil && strings.Contains(err.Error(), "no such table") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("querying the lifecycle of %s: %w", namespace, err)
+	}
+	var r Release
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decoding the lifecycle of %s: %w", namespace, err)
+	}
+	return &r, nil
+}
+
 // Namespaces lists every namespace with data, sorted.
 func (d *DB) Namespaces(ctx context.Context) ([]string, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT namespace FROM affected ORDER BY namespace`)
@@ -581,9 +617,13 @@ func (d *DB) CWENames(ctx context.Context, ids []string) (map[string]string, err
 // Counts returns the number of rows per table, for `db info`.
 func (d *DB) Counts(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
-	for _, t := range []string{"vulnerability", "affected", "alias", "epss", "kev", "cwe"} {
+	for _, t := range []string{"vulnerability", "affected", "alias", "epss", "kev", "cwe", "release"} {
 		var n int
-		if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
+		err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n)
+		if err != nil && t == "release" && strings.Contains(err.Error(), "no such table") {
+			continue // a DB built before release lifecycles were stored
+		}
+		if err != nil {
 			return nil, fmt.Errorf("counting %s: %w", t, err)
 		}
 		out[t] = n

@@ -8,6 +8,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/feed/alpine"
 	"github.com/shipshape-dev/shipshape/internal/feed/cwe"
 	"github.com/shipshape-dev/shipshape/internal/feed/debian"
+	"github.com/shipshape-dev/shipshape/internal/feed/endoflife"
 	"github.com/shipshape-dev/shipshape/internal/feed/epss"
 	"github.com/shipshape-dev/shipshape/internal/feed/friendsofphp"
 	"github.com/shipshape-dev/shipshape/internal/feed/kev"
@@ -33,6 +34,7 @@ func Feeds() []feed.Feed {
 		epss.New(),
 		kev.New(),
 		cwe.New(),
+		endoflife.New(),
 		nodejs.New(),
 		rubysec.New(),
 		friendsofphp.New(),

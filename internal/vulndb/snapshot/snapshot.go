@@ -50,6 +50,7 @@ func Files() []File {
 		{Feed: "friendsofphp", Source: "friendsofphp", Name: "friendsofphp.tar.gz", DataDate: "2026-08-06", Licence: "Unlicense", Origin: "https://github.com/FriendsOfPHP/security-advisories"},
 		{Feed: "nodejs-security-wg", Source: "nodejs-security-wg", Name: "nodejs-security-wg.tar.gz", DataDate: "2026-04-01", Licence: "MIT", Origin: "https://github.com/nodejs/security-wg"},
 		{Feed: "kev", Source: "kev", Name: "kev.tar.gz", DataDate: "2025-08-25", Licence: "CC0-1.0", Origin: "https://www.cisa.gov/known-exploited-vulnerabilities-catalog"},
+		{Feed: "endoflife", Source: "endoflife", Name: "endoflife.tar.gz", DataDate: "2026-11-27", Licence: "Apache-2.0", Origin: "release lifecycles of Debian, Alpine, Ubuntu and RHEL from the distributions' release pages, in endoflife.date's API v1 format (README.md in the archive)"},
 		{Feed: "cwe", Source: "cwe", Name: "cwe-dictionary.json.gz", DataDate: "2024-07-16", Licence: "MITRE CWE terms of use", Origin: "https://cwe.mitre.org/data/ (CWE 4.15)"},
 	}
 }
