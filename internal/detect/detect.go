@@ -90,6 +90,10 @@ func OSNamespace(o *inventory.OS) (string, bool) {
 	return "", false
 }
 
+// rhelRebuilds are the distributions built from RHEL's sources, whose packages RHEL's
+// advisories cover when the DB has no data for the distribution itself.
+var rhelRebuilds = map[string]bool{"centos": true, "rocky": true, "almalinux": true}
+
 var debianCodenames = map[string]string{
 	"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14",
 }
@@ -130,7 +134,24 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 			return nil, err
 		}
 		osCovered = ok
-		if !ok && hasOSPackages(inv) {
+		if !ok {
+			// RHEL rebuilds ship RHEL's source packages under the same names and versions:
+			// without data of their own, RHEL's advisories apply.
+			if fam, major, _ := strings.Cut(osNS, ":"); rhelRebuilds[fam] {
+				rhelNS := "rhel:" + major
+				has, err := db.HasNamespace(ctx, rhelNS)
+				if err != nil {
+					return nil, err
+				}
+				if has {
+					osNS, osCovered = rhelNS, true
+					if hasOSPackages(inv) {
+						res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability DB has no data of its own for %s; its packages are matched against Red Hat's advisories for %s, which it rebuilds", inv.OS.PrettyName, rhelNS)})
+					}
+				}
+			}
+		}
+		if !osCovered && hasOSPackages(inv) {
 			res.Warnings = append(res.Warnings, inventory.Warning{Message: fmt.Sprintf("the vulnerability DB has no data for %s (%s); OS packages are not checked — update the DB or build one with that distro's feed", osNS, inv.OS.PrettyName)})
 		}
 	}
