@@ -233,7 +233,7 @@ func TestMatchLanguagePackages(t *testing.T) {
 			// As the PyPA data has it (PYSEC-2021-108): a GIT range first, then the
 			// ECOSYSTEM range, and the affected versions listed.
 			{Affected: []vulndb.Affected{{VulnID: "PYSEC-2021-108", Namespace: "pypi", Package: "urllib3", Status: vulndb.StatusFixed,
-				Ranges: []vulndb.Range{{Type: "GIT", Introduced: "0", Fixed: "2d4a3fee6de2fa45eb82169361918f759269b4ec"}, {Type: "ECOSYSTEM", Introduced: "1.25.4", Fixed: "1.26.5"}},
+				Ranges:   []vulndb.Range{{Type: "GIT", Introduced: "0", Fixed: "2d4a3fee6de2fa45eb82169361918f759269b4ec"}, {Type: "ECOSYSTEM", Introduced: "1.25.4", Fixed: "1.26.5"}},
 				Versions: []string{"1.25.4", "1.26.3", "1.26.4"}}}},
 			{Affected: []vulndb.Affected{{VulnID: "GHSA-jfh8-c2jp-5v3q", Namespace: "maven", Package: "org.apache.logging.log4j:log4j-core", Status: vulndb.StatusFixed,
 				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Introduced: "2.13.0", Fixed: "2.15.0"}}}}},
