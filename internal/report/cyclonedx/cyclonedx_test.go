@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -273,6 +275,27 @@ func TestSchemaIsStrict(t *testing.T) {
 		}
 		if err := reporttest.Check(schema, bad); err == nil {
 			t.Errorf("%s: schema accepts it", name)
+		}
+	}
+}
+
+// BenchmarkWriteLarge writes a BOM of 2,000 packages (the Debian fixture's packages
+// repeated under distinct names), the size of an image with language packages.
+func BenchmarkWriteLarge(b *testing.B) {
+	base := reporttest.Debian()
+	inv := *base
+	inv.Packages = nil
+	for i := 0; len(inv.Packages) < 2000; i++ {
+		for _, p := range base.Packages {
+			p.Name = fmt.Sprintf("%s-%d", p.Name, i)
+			p.PURL = ""
+			inv.Packages = append(inv.Packages, p)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Write(io.Discard, &inv, reporttest.Options(false)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
