@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Composer orders Packagist versions as Composer does: each version is first normalised
@@ -20,16 +21,22 @@ type Composer struct{}
 const composerEco = "packagist"
 
 var (
-	composerAlias     = regexp.MustCompile(`^([^,\s]+) +as +([^,\s]+)$`)
-	composerStability = regexp.MustCompile(`(?i)@(?:stable|RC|beta|alpha|dev)$`)
-	composerBuild     = regexp.MustCompile(`^([^,\s+]+)\+[^\s]+$`)
+	composerAlias     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^,\s]+) +as +([^,\s]+)$`) })
+	composerStability = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)@(?:stable|RC|beta|alpha|dev)$`) })
+	composerBuild     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^,\s+]+)\+[^\s]+$`) })
 	// The stability suffix: a word, optional numbers, and an optional "-dev".
 	composerModifier = `[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?`
-	composerClassic  = regexp.MustCompile(`(?i)^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?` + composerModifier + `$`)
-	composerDate     = regexp.MustCompile(`(?i)^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?)` + composerModifier + `$`)
-	composerDev      = regexp.MustCompile(`(?i)^(.*?)[.-]?dev$`)
-	composerBranch   = regexp.MustCompile(`(?i)^v?(\d+)(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?$`)
-	composerNonDigit = regexp.MustCompile(`\D`)
+	composerClassic  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?` + composerModifier + `$`)
+	})
+	composerDate = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?)` + composerModifier + `$`)
+	})
+	composerDev    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(.*?)[.-]?dev$`) })
+	composerBranch = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^v?(\d+)(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?$`)
+	})
+	composerNonDigit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\D`) })
 )
 
 // normalizeComposer returns the normal form of a Composer version, or an error.
@@ -38,10 +45,10 @@ func normalizeComposer(s string) (string, error) {
 	if v == "" {
 		return "", invalid(composerEco, s, errors.New("empty"))
 	}
-	if m := composerAlias.FindStringSubmatch(v); m != nil {
+	if m := composerAlias().FindStringSubmatch(v); m != nil {
 		v = m[1]
 	}
-	if m := composerStability.FindString(v); m != "" {
+	if m := composerStability().FindString(v); m != "" {
 		v = v[:len(v)-len(m)]
 	}
 	switch v {
@@ -51,12 +58,12 @@ func normalizeComposer(s string) (string, error) {
 	if len(v) >= 4 && strings.EqualFold(v[:4], "dev-") {
 		return "dev-" + v[4:], nil
 	}
-	if m := composerBuild.FindStringSubmatch(v); m != nil {
+	if m := composerBuild().FindStringSubmatch(v); m != nil {
 		v = m[1]
 	}
 	var m []string
 	var stab int // index of the stability word in m
-	if m = composerClassic.FindStringSubmatch(v); m != nil {
+	if m = composerClassic().FindStringSubmatch(v); m != nil {
 		v = m[1]
 		for _, p := range m[2:5] {
 			if p == "" {
@@ -65,8 +72,8 @@ func normalizeComposer(s string) (string, error) {
 			v += p
 		}
 		stab = 5
-	} else if m = composerDate.FindStringSubmatch(v); m != nil {
-		v = composerNonDigit.ReplaceAllString(m[1], ".")
+	} else if m = composerDate().FindStringSubmatch(v); m != nil {
+		v = composerNonDigit().ReplaceAllString(m[1], ".")
 		stab = 2
 	}
 	if m != nil {
@@ -81,8 +88,8 @@ func normalizeComposer(s string) (string, error) {
 		}
 		return v, nil
 	}
-	if m := composerDev.FindStringSubmatch(v); m != nil {
-		if b := composerBranch.FindStringSubmatch(strings.TrimSpace(m[1])); b != nil {
+	if m := composerDev().FindStringSubmatch(v); m != nil {
+		if b := composerBranch().FindStringSubmatch(strings.TrimSpace(m[1])); b != nil {
 			var sb strings.Builder
 			for _, p := range b[1:5] {
 				if p == "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Gem orders RubyGems versions as Gem::Version#<=> does: the version is split into runs of
@@ -18,7 +19,9 @@ type Gem struct{}
 const gemEco = "rubygems"
 
 // gemPattern is Gem::Version's own test for a well-formed version.
-var gemPattern = regexp.MustCompile(`^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
+var gemPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
+})
 
 // gemSegment is a run of digits or of letters.
 type gemSegment struct {
@@ -31,7 +34,7 @@ func parseGem(s string) ([]gemSegment, error) {
 	if v == "" {
 		return nil, invalid(gemEco, s, errors.New("empty"))
 	}
-	if !gemPattern.MatchString(v) {
+	if !gemPattern().MatchString(v) {
 		return nil, invalid(gemEco, s, errors.New("malformed"))
 	}
 	v = strings.ReplaceAll(v, "-", ".pre.")

@@ -19,6 +19,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/feed"
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
@@ -198,12 +199,14 @@ func affected(ns, name string, fixes secfixes) []vulndb.Affected {
 }
 
 var (
-	cvePattern = regexp.MustCompile(`^CVE[-_](\d{4})-(\d{4,})`)
+	cvePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE[-_](\d{4})-(\d{4,})`) })
 	// Other advisory ids: a letter prefix, dash-separated parts, a digit somewhere
 	// (XSA-123, GHSA-xxxx-xxxx-xxxx, TALOS-2017-0488, GNUTLS-SA-2020-03-31,
 	// wnpa-sec-2017-18, DW202402-001), or letters then digits (VSV00010).
-	idPattern      = regexp.MustCompile(`^(?:[A-Za-z]+[0-9]*(?:-[A-Za-z0-9]+)+|[A-Z]{2,}[0-9]{3,})$`)
-	hasDigit       = regexp.MustCompile(`[0-9]`)
+	idPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[A-Za-z]+[0-9]*(?:-[A-Za-z0-9]+)+|[A-Z]{2,}[0-9]{3,})$`)
+	})
+	hasDigit       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[0-9]`) })
 	trailingPunct  = ",;:."
 	leadingBracket = "(["
 )
@@ -222,12 +225,12 @@ func secfixIDs(entry string) []string {
 		}
 		tok = strings.TrimRight(tok, trailingPunct)
 		if strings.HasPrefix(strings.ToUpper(tok), "CVE") {
-			if m := cvePattern.FindStringSubmatch(strings.ToUpper(tok)); m != nil {
+			if m := cvePattern().FindStringSubmatch(strings.ToUpper(tok)); m != nil {
 				out = append(out, "CVE-"+m[1]+"-"+m[2])
 			}
 			continue
 		}
-		if idPattern.MatchString(tok) && hasDigit.MatchString(tok) {
+		if idPattern().MatchString(tok) && hasDigit().MatchString(tok) {
 			out = append(out, tok)
 		}
 	}

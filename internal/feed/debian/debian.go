@@ -17,6 +17,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
 )
@@ -50,10 +51,10 @@ func namespace(codename string) string {
 }
 
 // cveRE matches a CVE id on its own.
-var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+var cveRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`) })
 
 // advisoryRE matches a Debian advisory id: DSA-5380-1, DLA-3380-1, or the older DSA-141.
-var advisoryRE = regexp.MustCompile(`^D[SL]A-\d+(-\d+)?$`)
+var advisoryRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^D[SL]A-\d+(-\d+)?$`) })
 
 // debVersion normalises a Debian version for a Range: trimmed, with a zero epoch dropped.
 func debVersion(v string) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shipshape-dev/shipshape/internal/feed"
@@ -51,10 +52,14 @@ func (*DSA) Info() feed.Info {
 
 var (
 	// [29 Mar 2023] DSA-5380-1 xorg-server - security update
-	dsaHeaderRE = regexp.MustCompile(`^\[(\d{1,2} [A-Za-z]{3} \d{4})\]\s+(D[SL]A-\d+(?:-\d+)?)\s*(.*)$`)
+	dsaHeaderRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\[(\d{1,2} [A-Za-z]{3} \d{4})\]\s+(D[SL]A-\d+(?:-\d+)?)\s*(.*)$`)
+	})
 	// [bullseye] - xorg-server 2:1.20.11-1+deb11u6 (medium)
-	dsaPackageRE = regexp.MustCompile(`^\[([a-z-]+)\]\s+-\s+(\S+)\s+(\S+)\s*(?:\(([^)]*)\))?\s*$`)
-	cveTokenRE   = regexp.MustCompile(`CVE-\d{4}-\d{4,}`)
+	dsaPackageRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\[([a-z-]+)\]\s+-\s+(\S+)\s+(\S+)\s*(?:\(([^)]*)\))?\s*$`)
+	})
+	cveTokenRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CVE-\d{4}-\d{4,}`) })
 )
 
 // dsaEntry is one advisory being read.
@@ -100,7 +105,7 @@ func (d *DSA) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record)
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		if m := dsaHeaderRE.FindStringSubmatch(text); m != nil {
+		if m := dsaHeaderRE().FindStringSubmatch(text); m != nil {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -125,13 +130,13 @@ func (d *DSA) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record)
 		}
 		switch {
 		case strings.HasPrefix(body, "{"):
-			for _, c := range cveTokenRE.FindAllString(body, -1) {
+			for _, c := range cveTokenRE().FindAllString(body, -1) {
 				if !contains(cur.vuln.Aliases, c) {
 					cur.vuln.Aliases = append(cur.vuln.Aliases, c)
 				}
 			}
 		case strings.HasPrefix(body, "["):
-			m := dsaPackageRE.FindStringSubmatch(body)
+			m := dsaPackageRE().FindStringSubmatch(body)
 			if m == nil {
 				badLines++
 				continue

@@ -230,7 +230,7 @@ func FuzzDebianDSA(f *testing.F) {
 			return
 		}
 		for _, r := range recs {
-			if r.Vulnerability == nil || !advisoryRE.MatchString(r.Vulnerability.ID) || len(r.Affected) == 0 {
+			if r.Vulnerability == nil || !advisoryRE().MatchString(r.Vulnerability.ID) || len(r.Affected) == 0 {
 				t.Fatalf("incomplete record %+v", r)
 			}
 			for _, a := range r.Affected {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/feed"
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
@@ -119,15 +120,17 @@ type debDef struct {
 }
 
 var (
-	platformRE  = regexp.MustCompile(`Debian GNU/Linux (\d+)`)
-	installedRE = regexp.MustCompile(`^Debian (?:GNU/Linux )?(\d+)(?:\.\d+)? is installed$`)
-	fileRE      = regexp.MustCompile(`oval-definitions-([a-z]+)\.xml`)
+	platformRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Debian GNU/Linux (\d+)`) })
+	installedRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^Debian (?:GNU/Linux )?(\d+)(?:\.\d+)? is installed$`)
+	})
+	fileRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`oval-definitions-([a-z]+)\.xml`) })
 )
 
 // Parse implements feed.Feed.
 func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record) error) error {
 	fileRelease := ""
-	if m := fileRE.FindStringSubmatch(baseName(in.Name)); m != nil {
+	if m := fileRE().FindStringSubmatch(baseName(in.Name)); m != nil {
 		fileRelease = strings.TrimPrefix(namespace(m[1]), "debian:")
 	}
 
@@ -232,7 +235,7 @@ func compactDebDef(d *ovalDefinition, fileRelease string) (debDef, bool) {
 	var cves []string
 	for _, r := range d.Refs {
 		id := strings.TrimSpace(r.ID)
-		if strings.EqualFold(r.Source, "CVE") && cveRE.MatchString(id) {
+		if strings.EqualFold(r.Source, "CVE") && cveRE().MatchString(id) {
 			cves = append(cves, id)
 			if u := strings.TrimSpace(r.URL); u != "" {
 				dd.refs = append(dd.refs, u)
@@ -240,11 +243,11 @@ func compactDebDef(d *ovalDefinition, fileRelease string) (debDef, bool) {
 		}
 	}
 	switch {
-	case len(title) > 0 && cveRE.MatchString(title[0]):
+	case len(title) > 0 && cveRE().MatchString(title[0]):
 		dd.id = title[0]
 		dd.aliases = without(cves, dd.id)
 		dd.description = cveDescription(d)
-	case len(title) > 0 && advisoryRE.MatchString(title[0]):
+	case len(title) > 0 && advisoryRE().MatchString(title[0]):
 		// A DSA or DLA the generator could not attach to CVE entries.
 		dd.id = title[0]
 		dd.aliases = cves
@@ -266,13 +269,13 @@ func compactDebDef(d *ovalDefinition, fileRelease string) (debDef, bool) {
 		dd.product = strings.TrimSpace(d.Products[0])
 	}
 	for _, p := range d.Platforms {
-		if m := platformRE.FindStringSubmatch(p); m != nil {
+		if m := platformRE().FindStringSubmatch(p); m != nil {
 			dd.release = m[1]
 			break
 		}
 	}
 	walkCriteria(&d.Criteria, func(c *ovalCriterion) {
-		if m := installedRE.FindStringSubmatch(strings.TrimSpace(c.Comment)); m != nil && dd.release == "" {
+		if m := installedRE().FindStringSubmatch(strings.TrimSpace(c.Comment)); m != nil && dd.release == "" {
 			dd.release = m[1]
 		}
 		if c.TestRef != "" {

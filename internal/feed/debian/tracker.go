@@ -134,7 +134,7 @@ func (t *Tracker) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Rec
 // nothing usable.
 func trackerRecord(pkg, id string, raw json.RawMessage) (vulndb.Record, bool) {
 	id = strings.TrimSpace(id)
-	if !cveRE.MatchString(id) {
+	if !cveRE().MatchString(id) {
 		return vulndb.Record{}, false
 	}
 	var c trackerCVE

@@ -297,7 +297,7 @@ func FuzzDebianTracker(f *testing.F) {
 			return
 		}
 		for _, r := range recs {
-			if r.Vulnerability == nil || !cveRE.MatchString(r.Vulnerability.ID) || len(r.Affected) == 0 {
+			if r.Vulnerability == nil || !cveRE().MatchString(r.Vulnerability.ID) || len(r.Affected) == 0 {
 				t.Fatalf("incomplete record %+v", r)
 			}
 			for _, a := range r.Affected {

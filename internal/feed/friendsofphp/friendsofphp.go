@@ -281,9 +281,11 @@ func convert(data []byte, vendor, pkg, stem string) (vulndb.Record, []string, er
 }
 
 // Composer versions as the database writes them: numbers, optionally a stability.
-var versionRE = regexp.MustCompile(`^v?(\d+(?:\.\d+){0,3})(?:[-.]?((?:alpha|beta|rc|a|b|p|pl|patch)\.?\d*))?$`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v?(\d+(?:\.\d+){0,3})(?:[-.]?((?:alpha|beta|rc|a|b|p|pl|patch)\.?\d*))?$`)
+})
 
-var constraintRE = regexp.MustCompile(`^(>=|<=|>|<|==|=)?\s*(\S+)$`)
+var constraintRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(>=|<=|>|<|==|=)?\s*(\S+)$`) })
 
 var errConstraint = errors.New("not a translatable constraint")
 
@@ -297,12 +299,12 @@ func translate(constraints []string) (r vulndb.Range, exact string, approx bool,
 	var lower, upper bool
 	for _, c := range constraints {
 		c = strings.TrimSpace(c)
-		m := constraintRE.FindStringSubmatch(c)
+		m := constraintRE().FindStringSubmatch(c)
 		if m == nil {
 			return r, "", false, fmt.Errorf("%w: %q", errConstraint, c)
 		}
 		op, ver := m[1], m[2]
-		vm := versionRE.FindStringSubmatch(strings.ToLower(ver))
+		vm := versionRE().FindStringSubmatch(strings.ToLower(ver))
 		if vm == nil {
 			return r, "", false, fmt.Errorf("%w: %q is not a version", errConstraint, c)
 		}

@@ -31,6 +31,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/feed"
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
@@ -65,15 +66,21 @@ func (*Feed) Info() feed.Info {
 }
 
 var (
-	cveRE        = regexp.MustCompile(`CVE-\d{4}-\d{4,}`)
-	cveOnlyRE    = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
-	cweRE        = regexp.MustCompile(`CWE-\d+`)
-	advisoryRE   = regexp.MustCompile(`^(RH|RL|AL)[SBE]A-\d{4}:\d+$`)
-	platformRE   = regexp.MustCompile(`^(?:Red Hat Enterprise Linux|Rocky Linux)(?: [A-Za-z]+)* (\d+)$`)
-	installedRE  = regexp.MustCompile(`^(?:Red Hat Enterprise Linux|Rocky Linux) (\d+) is installed$`)
-	cpeRE        = regexp.MustCompile(`^cpe:/[ao]:(?:redhat:enterprise_linux|rocky:rocky):(\d+)`)
-	fileRE       = regexp.MustCompile(`(?i)(?:rhel|rlsa|rhsa)[-_]?(\d+)(?:\.oval)?\.xml$`)
-	moduleTestRE = regexp.MustCompile(`^Module \S+ is enabled$`)
+	cveRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CVE-\d{4}-\d{4,}`) })
+	cveOnlyRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`) })
+	cweRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CWE-\d+`) })
+	advisoryRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(RH|RL|AL)[SBE]A-\d{4}:\d+$`) })
+	platformRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:Red Hat Enterprise Linux|Rocky Linux)(?: [A-Za-z]+)* (\d+)$`)
+	})
+	installedRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:Red Hat Enterprise Linux|Rocky Linux) (\d+) is installed$`)
+	})
+	cpeRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^cpe:/[ao]:(?:redhat:enterprise_linux|rocky:rocky):(\d+)`)
+	})
+	fileRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(?:rhel|rlsa|rhsa)[-_]?(\d+)(?:\.oval)?\.xml$`) })
+	moduleTestRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^Module \S+ is enabled$`) })
 )
 
 // baseName returns the last element of a slash-separated name without a compression suffix.
@@ -183,7 +190,7 @@ type advisory struct {
 // Parse implements feed.Feed.
 func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record) error) error {
 	fileRelease := ""
-	if m := fileRE.FindStringSubmatch(baseName(in.Name)); m != nil {
+	if m := fileRE().FindStringSubmatch(baseName(in.Name)); m != nil {
 		fileRelease = m[1]
 	}
 	lname := strings.ToLower(baseName(in.Name))
@@ -264,7 +271,7 @@ func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record
 					comment = a.Value
 				}
 			}
-			if moduleTestRE.MatchString(strings.TrimSpace(comment)) {
+			if moduleTestRE().MatchString(strings.TrimSpace(comment)) {
 				moduleTests[id] = true
 			}
 			derr = dec.Skip()
@@ -402,7 +409,7 @@ func compactAdvisory(d *xmlDefinition, fileDistro, fileRelease string) (advisory
 	}
 	for _, r := range d.Refs {
 		id := strings.TrimSpace(r.ID)
-		if advisoryRE.MatchString(id) {
+		if advisoryRE().MatchString(id) {
 			a.id = id
 			if u := strings.TrimSpace(r.URL); u != "" {
 				a.refs = append(a.refs, u)
@@ -413,7 +420,7 @@ func compactAdvisory(d *xmlDefinition, fileDistro, fileRelease string) (advisory
 	if a.id == "" {
 		// "RHSA-2022:4582: gzip security update (Important)"
 		first, _, _ := strings.Cut(strings.TrimSpace(d.Title), " ")
-		if first = strings.TrimSuffix(first, ":"); !advisoryRE.MatchString(first) {
+		if first = strings.TrimSuffix(first, ":"); !advisoryRE().MatchString(first) {
 			return a, false
 		}
 		a.id = first
@@ -428,18 +435,18 @@ func compactAdvisory(d *xmlDefinition, fileDistro, fileRelease string) (advisory
 	}
 	release := ""
 	for _, p := range d.Platforms {
-		if m := platformRE.FindStringSubmatch(strings.TrimSpace(p)); m != nil {
+		if m := platformRE().FindStringSubmatch(strings.TrimSpace(p)); m != nil {
 			release = m[1]
 			break
 		}
 	}
 	for _, c := range append([]string{d.Advisory.From}, d.Advisory.CPEs...) {
-		if m := cpeRE.FindStringSubmatch(strings.TrimSpace(c)); m != nil && release == "" {
+		if m := cpeRE().FindStringSubmatch(strings.TrimSpace(c)); m != nil && release == "" {
 			release = m[1]
 		}
 	}
 	a.crit = compactCriteria(&d.Criteria, func(comment string) {
-		if m := installedRE.FindStringSubmatch(comment); m != nil && release == "" {
+		if m := installedRE().FindStringSubmatch(comment); m != nil && release == "" {
 			release = m[1]
 		}
 	})
@@ -456,7 +463,7 @@ func compactAdvisory(d *xmlDefinition, fileDistro, fileRelease string) (advisory
 	bugs := map[string]string{}
 	for _, b := range d.Advisory.Bugs {
 		title := strings.TrimSpace(b.Title)
-		if f := strings.Fields(title); len(f) > 0 && cveOnlyRE.MatchString(f[0]) {
+		if f := strings.Fields(title); len(f) > 0 && cveOnlyRE().MatchString(f[0]) {
 			summaries[f[0]] = strings.TrimSpace(strings.TrimPrefix(title, f[0]))
 			bugs[f[0]] = strings.TrimSpace(b.Href)
 		}
@@ -475,19 +482,19 @@ func compactAdvisory(d *xmlDefinition, fileDistro, fileRelease string) (advisory
 	}
 	for _, c := range d.Advisory.CVEs {
 		id := strings.TrimSpace(c.ID)
-		if !cveOnlyRE.MatchString(id) {
+		if !cveOnlyRE().MatchString(id) {
 			continue
 		}
 		add(cveInfo{id: id, cwe: c.CWE, impact: c.Impact, public: c.Public, cvss3: c.CVSS3, cvss2: c.CVSS2, refs: nonEmpty(c.Href)})
 	}
 	for _, r := range d.Refs {
-		if id := strings.TrimSpace(r.ID); strings.EqualFold(r.Source, "CVE") && cveOnlyRE.MatchString(id) {
+		if id := strings.TrimSpace(r.ID); strings.EqualFold(r.Source, "CVE") && cveOnlyRE().MatchString(id) {
 			add(cveInfo{id: id, refs: nonEmpty(r.URL)})
 		}
 	}
 	if len(a.cves) == 0 {
 		// Rocky's advisories name their CVEs only in the text.
-		for _, id := range cveRE.FindAllString(d.Description, -1) {
+		for _, id := range cveRE().FindAllString(d.Description, -1) {
 			add(cveInfo{id: id})
 		}
 	}
@@ -501,7 +508,7 @@ func compactCriteria(x *xmlCriteria, fn func(string)) criteria {
 	for _, cr := range x.Criterions {
 		comment := strings.TrimSpace(cr.Comment)
 		fn(comment)
-		if moduleTestRE.MatchString(comment) {
+		if moduleTestRE().MatchString(comment) {
 			c.module = true
 		}
 		if cr.TestRef != "" {
@@ -553,7 +560,7 @@ func newVulnerability(c cveInfo, adv *advisory) *vulndb.Vulnerability {
 	if s, ok := cvss(c.cvss2, "CVSS_V2"); ok {
 		v.Severities = append(v.Severities, s)
 	}
-	for _, w := range cweRE.FindAllString(c.cwe, -1) {
+	for _, w := range cweRE().FindAllString(c.cwe, -1) {
 		if !contains(v.CWEs, w) {
 			v.CWEs = append(v.CWEs, w)
 		}

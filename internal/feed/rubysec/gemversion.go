@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // gemSeg is one segment: a number (digits without leading zeros, "" for zero) or a
@@ -36,7 +37,9 @@ type gemVersion struct {
 	canon []gemSeg
 }
 
-var gemVersionRE = regexp.MustCompile(`^[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+var gemVersionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+})
 
 var errVersion = errors.New("not a RubyGems version")
 
@@ -45,7 +48,7 @@ func parseGemVersion(s string) (gemVersion, error) {
 	if s == "" {
 		s = "0"
 	}
-	if !gemVersionRE.MatchString(s) {
+	if !gemVersionRE().MatchString(s) {
 		return gemVersion{}, fmt.Errorf("%w: %q", errVersion, s)
 	}
 	v := gemVersion{text: s}
@@ -207,7 +210,7 @@ func (iv interval) empty() bool {
 
 var errRequirement = errors.New("not a RubyGems requirement")
 
-var requirementRE = regexp.MustCompile(`^\s*(=|!=|>=|<=|>|<|~>)?\s*(\S+)\s*$`)
+var requirementRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(=|!=|>=|<=|>|<|~>)?\s*(\S+)\s*$`) })
 
 // parseRequirement reads one requirement list as rubysec writes it: requirements
 // joined by commas, all of which must hold ("~> 4.2.5, >= 4.2.5.1").
@@ -215,7 +218,7 @@ func parseRequirement(s string) (interval, error) {
 	var iv interval
 	parts := strings.Split(s, ",")
 	for _, part := range parts {
-		m := requirementRE.FindStringSubmatch(part)
+		m := requirementRE().FindStringSubmatch(part)
 		if m == nil {
 			return interval{}, fmt.Errorf("%w: %q", errRequirement, strings.TrimSpace(part))
 		}

@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/feed"
 	"github.com/shipshape-dev/shipshape/internal/vulndb"
@@ -45,7 +46,7 @@ func (*Feed) Name() string { return "ubuntu-oval" }
 
 // Match implements feed.Feed: com.ubuntu.<codename>.usn.oval.xml, compressed or not.
 func (*Feed) Match(name string) bool {
-	return fileRE.MatchString(baseName(name))
+	return fileRE().MatchString(baseName(name))
 }
 
 // Info describes the data for the DB's metadata and NOTICE.
@@ -74,11 +75,11 @@ var releases = map[string]string{
 }
 
 var (
-	fileRE    = regexp.MustCompile(`^com\.ubuntu\.([a-z]+)\.usn\.oval\.xml$`)
-	defIDRE   = regexp.MustCompile(`^oval:com\.ubuntu\.([a-z]+):def:`)
-	versionRE = regexp.MustCompile(`Ubuntu (\d{2}\.\d{2})`)
-	cveRE     = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
-	noticeRE  = regexp.MustCompile(`^[UL]SN-\d+-\d+$`)
+	fileRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^com\.ubuntu\.([a-z]+)\.usn\.oval\.xml$`) })
+	defIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^oval:com\.ubuntu\.([a-z]+):def:`) })
+	versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Ubuntu (\d{2}\.\d{2})`) })
+	cveRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`) })
+	noticeRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[UL]SN-\d+-\d+$`) })
 )
 
 // baseName returns the last element of a slash-separated name without a compression suffix.
@@ -175,7 +176,7 @@ type notice struct {
 // Parse implements feed.Feed.
 func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record) error) error {
 	fileVersion := ""
-	if m := fileRE.FindStringSubmatch(baseName(in.Name)); m != nil {
+	if m := fileRE().FindStringSubmatch(baseName(in.Name)); m != nil {
 		fileVersion = releases[m[1]]
 	}
 	var (
@@ -223,7 +224,7 @@ func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record
 			}
 			switch strings.TrimSpace(d.Class) {
 			case "inventory":
-				if m := versionRE.FindStringSubmatch(d.Title); m != nil && inventory == "" {
+				if m := versionRE().FindStringSubmatch(d.Title); m != nil && inventory == "" {
 					inventory = m[1]
 				}
 			case "patch":
@@ -340,7 +341,7 @@ func (f *Feed) Parse(ctx context.Context, in feed.Input, emit func(vulndb.Record
 		var targets []target
 		for _, c := range nt.cves {
 			id := strings.TrimSpace(c.ID)
-			if !cveRE.MatchString(id) {
+			if !cveRE().MatchString(id) {
 				continue
 			}
 			tg := target{id: id, rating: priorityRating(c.Priority), public: publicDate(c.Public)}
@@ -433,7 +434,7 @@ func kernelOnly(refs []string, otherTests map[string]bool) bool {
 func compactNotice(d *xmlDefinition) (notice, bool) {
 	var nt notice
 	for _, r := range d.Refs {
-		if strings.EqualFold(r.Source, "USN") && noticeRE.MatchString(strings.TrimSpace(r.ID)) {
+		if strings.EqualFold(r.Source, "USN") && noticeRE().MatchString(strings.TrimSpace(r.ID)) {
 			nt.id = strings.TrimSpace(r.ID)
 			if u := strings.TrimSpace(r.URL); u != "" {
 				nt.refs = append(nt.refs, u)
@@ -442,18 +443,18 @@ func compactNotice(d *xmlDefinition) (notice, bool) {
 		}
 	}
 	if nt.id == "" {
-		if f := strings.Fields(d.Title); len(f) > 0 && noticeRE.MatchString(f[0]) {
+		if f := strings.Fields(d.Title); len(f) > 0 && noticeRE().MatchString(f[0]) {
 			nt.id = f[0]
 		} else {
 			return nt, false
 		}
 	}
-	if m := defIDRE.FindStringSubmatch(d.ID); m != nil {
+	if m := defIDRE().FindStringSubmatch(d.ID); m != nil {
 		nt.version = releases[m[1]]
 	}
 	if nt.version == "" {
 		for _, p := range d.Platforms {
-			if m := versionRE.FindStringSubmatch(p); m != nil {
+			if m := versionRE().FindStringSubmatch(p); m != nil {
 				nt.version = m[1]
 				break
 			}
@@ -469,7 +470,7 @@ func compactNotice(d *xmlDefinition) (notice, bool) {
 	// CVEs named only by a reference still count.
 	for _, r := range d.Refs {
 		id := strings.TrimSpace(r.ID)
-		if strings.EqualFold(r.Source, "CVE") && cveRE.MatchString(id) {
+		if strings.EqualFold(r.Source, "CVE") && cveRE().MatchString(id) {
 			known := false
 			for _, c := range nt.cves {
 				if strings.TrimSpace(c.ID) == id {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -344,14 +345,14 @@ func cdxSeverity(s string) cdx.Severity {
 	return cdx.SeverityUnknown
 }
 
-var cweRe = regexp.MustCompile(`^CWE-([1-9][0-9]{0,8})$`)
+var cweRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CWE-([1-9][0-9]{0,8})$`) })
 
 // cweNumbers turns "CWE-787" into 787; NVD's placeholders (NVD-CWE-Other, NVD-CWE-noinfo)
 // and anything else that is not a CWE id are left out.
 func cweNumbers(cwes []string) []int {
 	var out []int
 	for _, w := range cwes {
-		m := cweRe.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(w)))
+		m := cweRe().FindStringSubmatch(strings.ToUpper(strings.TrimSpace(w)))
 		if m == nil {
 			continue
 		}
