@@ -126,7 +126,7 @@ it as a table, shipshape JSON, CycloneDX or SPDX.`,
 		},
 	}
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.format, "format", "f", "table", "output format: table, json, cyclonedx, spdx-json")
+	pf.StringVarP(&g.format, "format", "f", "table", "output format: "+formatNames())
 	pf.StringVarP(&g.output, "output", "o", "", "write the report to this file instead of standard output")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no warnings")
 	pf.BoolVar(&g.debug, "debug", false, "print debug information to standard error")

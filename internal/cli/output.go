@@ -15,6 +15,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/report"
 	"github.com/shipshape-dev/shipshape/internal/report/cyclonedx"
 	"github.com/shipshape-dev/shipshape/internal/report/jsonreport"
+	"github.com/shipshape-dev/shipshape/internal/report/sarif"
 	"github.com/shipshape-dev/shipshape/internal/report/spdx"
 	"github.com/shipshape-dev/shipshape/internal/report/table"
 )
@@ -27,6 +28,7 @@ var writers = map[string]writerFunc{
 	"json":      jsonreport.Write,
 	"cyclonedx": cyclonedx.Write,
 	"spdx-json": spdx.Write,
+	"sarif":     sarif.Write,
 }
 
 func formatNames() string {

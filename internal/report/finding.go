@@ -5,8 +5,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 )
@@ -167,4 +170,50 @@ func digitRun(s string) int {
 		n++
 	}
 	return n
+}
+
+// advisoryPages give the public page of a vulnerability id: the source name shipshape's DB
+// uses for it and the URL prefix.
+var advisoryPages = sync.OnceValue(func() []advisoryPage {
+	return []advisoryPage{
+		{regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`), "nvd", "https://nvd.nist.gov/vuln/detail/"},
+		{regexp.MustCompile(`^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$`), "ghsa", "https://github.com/advisories/"},
+		{regexp.MustCompile(`^GO-\d{4}-\d{4,}$`), "go-vulndb", "https://pkg.go.dev/vuln/"},
+	}
+})
+
+type advisoryPage struct {
+	re     *regexp.Regexp
+	source string
+	prefix string
+}
+
+// AdvisoryPage returns the source name and public page of a vulnerability id that follows
+// a well-known pattern (CVE, GHSA, GO), or false.
+func AdvisoryPage(id string) (source, page string, ok bool) {
+	for _, p := range advisoryPages() {
+		if p.re.MatchString(id) {
+			return p.source, p.prefix + id, true
+		}
+	}
+	return "", "", false
+}
+
+// LayerLabel names a layer for people: "layer 2 (sha256:644cc29cbeb3): RUN …", the
+// created_by on one line and cut to width runes (0: not cut).
+func LayerLabel(l *inventory.LayerRef, width int) string {
+	if l == nil {
+		return ""
+	}
+	s := "layer " + strconv.Itoa(l.Index)
+	if l.DiffID != "" {
+		s += " (" + inventory.ShortDigest(l.DiffID) + ")"
+	}
+	if by := strings.Join(strings.Fields(l.CreatedBy), " "); by != "" {
+		if r := []rune(by); width > 0 && len(r) > width {
+			by = strings.TrimRight(string(r[:width-1]), " ") + "…"
+		}
+		s += ": " + by
+	}
+	return s
 }

@@ -58,7 +58,9 @@ var ErrNilInventory = errors.New("no inventory to report")
 // broken by purl, layer and finally the package's whole JSON encoding. Vulnerability findings
 // are copied in CompareFindings order with their severity normalised (NormalizeSeverity) and
 // their list fields sorted (SortedFinding); a nil Vulnerabilities stays nil and an empty one
-// stays empty, because "no scan ran" and "the scan found nothing" read differently. Writers
+// stays empty, because "no scan ran" and "the scan found nothing" read differently; the
+// misconfigurations, secrets and licence findings are copied in Inventory.SortChecks order
+// (ties broken by their JSON encoding), their severity normalised, nil staying nil in the same way. Writers
 // call Sorted so that their output does not depend on the order of the input; inv itself is
 // not changed.
 func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
@@ -84,6 +86,21 @@ func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
 		}
 		slices.SortStableFunc(c.Vulnerabilities, CompareFindings)
 	}
+	// Checks keep nil (the scanner did not run) apart from empty (it found nothing).
+	// Sorting by the whole JSON encoding first makes SortChecks' stable order total.
+	c.Misconfigurations = byJSON(cloneKeepNil(inv.Misconfigurations))
+	for i := range c.Misconfigurations {
+		c.Misconfigurations[i].Severity = NormalizeSeverity(c.Misconfigurations[i].Severity)
+	}
+	c.Secrets = byJSON(cloneKeepNil(inv.Secrets))
+	for i := range c.Secrets {
+		c.Secrets[i].Severity = NormalizeSeverity(c.Secrets[i].Severity)
+	}
+	c.Licenses = byJSON(cloneKeepNil(inv.Licenses))
+	for i := range c.Licenses {
+		c.Licenses[i].Severity = NormalizeSeverity(c.Licenses[i].Severity)
+	}
+	c.SortChecks()
 	if inv.DB != nil {
 		db := *inv.DB
 		db.Sources = slices.Clone(inv.DB.Sources)
@@ -94,6 +111,33 @@ func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
 		c.DB = &db
 	}
 	return &c, nil
+}
+
+func cloneKeepNil[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// byJSON sorts s by each element's JSON encoding (elements that cannot be encoded keep
+// their order) and returns it.
+func byJSON[T any](s []T) []T {
+	keys := make(map[int][]byte, len(s))
+	idx := make([]int, len(s))
+	for i := range s {
+		idx[i] = i
+		keys[i], _ = json.Marshal(s[i])
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	out := make([]T, len(s), cap(s))
+	for k, i := range idx {
+		out[k] = s[i]
+	}
+	if s == nil {
+		return nil
+	}
+	return out
 }
 
 // ComparePackages orders packages as Inventory.Sort does (type, name, version, arch,

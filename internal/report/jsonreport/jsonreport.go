@@ -35,6 +35,12 @@ type Report struct {
 	// Vulnerabilities are the findings of a vulnerability scan: absent when none ran (nil),
 	// [] when one ran and found nothing.
 	Vulnerabilities []inventory.Finding `json:"vulnerabilities,omitzero"`
+	// Misconfigurations, Secrets and Licenses are the findings of those scanners, with the
+	// same rule: absent when the scanner did not run, [] when it found nothing. Suppressed
+	// findings stay in, with why in their suppressed field.
+	Misconfigurations []inventory.Misconfiguration `json:"misconfigurations,omitzero"`
+	Secrets           []inventory.Secret           `json:"secrets,omitzero"`
+	Licenses          []inventory.LicenseFinding   `json:"licenses,omitzero"`
 	// DB describes the vulnerability data the findings were matched against.
 	DB       *inventory.DBInfo   `json:"db,omitempty"`
 	Warnings []inventory.Warning `json:"warnings"`
@@ -63,9 +69,12 @@ func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
 		OS:              inv.OS,
 		Layers:          inv.Layers,
 		Packages:        inv.Packages,
-		Vulnerabilities: inv.Vulnerabilities,
-		DB:              inv.DB,
-		Warnings:        inv.Warnings,
+		Vulnerabilities:   inv.Vulnerabilities,
+		Misconfigurations: inv.Misconfigurations,
+		Secrets:           inv.Secrets,
+		Licenses:          inv.Licenses,
+		DB:                inv.DB,
+		Warnings:          inv.Warnings,
 	}
 	if ts, ok := opts.Timestamp(); ok {
 		r.CreatedAt = ts.Format(time.RFC3339)

@@ -124,7 +124,8 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := inventory.Inventory{Target: r.Target, OS: r.OS, Layers: r.Layers, Packages: r.Packages,
-				Vulnerabilities: r.Vulnerabilities, DB: r.DB, Warnings: r.Warnings}
+				Vulnerabilities: r.Vulnerabilities, Misconfigurations: r.Misconfigurations, Secrets: r.Secrets,
+				Licenses: r.Licenses, DB: r.DB, Warnings: r.Warnings}
 			if (got.Vulnerabilities == nil) != (f.Inv.Vulnerabilities == nil) {
 				t.Errorf("vulnerabilities nil = %v after the round trip, want %v", got.Vulnerabilities == nil, f.Inv.Vulnerabilities == nil)
 			}

@@ -52,13 +52,15 @@ func Fixtures() []Fixture {
 }
 
 // VulnFixtures returns fresh copies of the inventories of vulnerability scans: findings in
-// an image with layers, findings in a root filesystem, and a scan that found nothing
-// (Vulnerabilities empty, not nil).
+// an image with layers, findings in a root filesystem, a scan that found nothing
+// (Vulnerabilities empty, not nil), and an image scanned with every scanner
+// (misconfigurations, secrets, licences, suppressed findings, risk scores).
 func VulnFixtures() []Fixture {
 	return []Fixture{
 		{"debian-image-vulns", DebianVulns()},
 		{"alpine-rootfs-vulns", AlpineVulns()},
 		{"empty-image-novulns", EmptyNoVulns()},
+		{"debian-image-checks", DebianChecks()},
 	}
 }
 
@@ -211,6 +213,9 @@ func Shuffled(inv *inventory.Inventory, seed uint64) *inventory.Inventory {
 	c.Layers = shuffle(r, inv.Layers)
 	c.Warnings = shuffle(r, inv.Warnings)
 	c.Vulnerabilities = shuffle(r, inv.Vulnerabilities)
+	c.Misconfigurations = shuffle(r, inv.Misconfigurations)
+	c.Secrets = shuffle(r, inv.Secrets)
+	c.Licenses = shuffle(r, inv.Licenses)
 	for i := range c.Vulnerabilities {
 		f := &c.Vulnerabilities[i]
 		f.Aliases = shuffle(r, f.Aliases)
@@ -228,6 +233,9 @@ func Shuffled(inv *inventory.Inventory, seed uint64) *inventory.Inventory {
 }
 
 func shuffle[T any](r *rand.Rand, s []T) []T {
+	if s == nil {
+		return nil
+	}
 	c := slices.Clone(s)
 	r.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
 	return c
@@ -269,7 +277,7 @@ func Golden(t *testing.T, path string, got []byte, update bool) {
 }
 
 // Schema compiles the schema whose $id is root from local files, each registered under the
-// $id it declares, so that nothing is fetched from the network. Formats are asserted.
+// $id (draft-04: id) it declares, so that nothing is fetched from the network. Formats are asserted.
 func Schema(t *testing.T, root string, files ...string) *jsonschema.Schema {
 	t.Helper()
 	c := jsonschema.NewCompiler()
@@ -281,6 +289,10 @@ func Schema(t *testing.T, root string, files ...string) *jsonschema.Schema {
 			t.Fatalf("%s: not a JSON object", f)
 		}
 		id, _ := m["$id"].(string)
+		if id == "" {
+			// Draft-04 schemas (SARIF 2.1.0) name themselves with "id".
+			id, _ = m["id"].(string)
+		}
 		if id == "" {
 			t.Fatalf("%s: no $id", f)
 		}

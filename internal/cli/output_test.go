@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestReportFormatsToFiles scans the sample image once per format, as a user would with
+// -o, and checks each file is the format it claims and reports the same findings as JSON.
+func TestReportFormatsToFiles(t *testing.T) {
+	dir := t.TempDir()
+	cache := t.TempDir()
+	out := func(format string) []byte {
+		t.Helper()
+		file := filepath.Join(dir, "report."+format)
+		code, _, stderr := run(t, nil, "image", sample, "-f", format, "-o", file, "--cache-dir", cache, "-q")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	var js struct {
+		Vulnerabilities []struct {
+			ID string `json:"id"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal(out("json"), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js.Vulnerabilities) == 0 {
+		t.Fatal("the sample image has no findings: the test shows nothing")
+	}
+
+	t.Run("sarif", func(t *testing.T) {
+		var log struct {
+			Version string `json:"version"`
+			Runs    []struct {
+				Tool struct {
+					Driver struct {
+						Name  string `json:"name"`
+						Rules []struct {
+							ID string `json:"id"`
+						} `json:"rules"`
+					} `json:"driver"`
+				} `json:"tool"`
+				Results []struct {
+					RuleID string `json:"ruleId"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(out("sarif"), &log); err != nil {
+			t.Fatal(err)
+		}
+		if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "shipshape" {
+			t.Fatalf("log = %+v", log)
+		}
+		if got := len(log.Runs[0].Results); got != len(js.Vulnerabilities) {
+			t.Errorf("%d results, want one per finding (%d)", got, len(js.Vulnerabilities))
+		}
+		ids := map[string]bool{}
+		for _, v := range js.Vulnerabilities {
+			ids[v.ID] = true
+		}
+		if len(log.Runs[0].Tool.Driver.Rules) != len(ids) {
+			t.Errorf("%d rules for %d vulnerability ids", len(log.Runs[0].Tool.Driver.Rules), len(ids))
+		}
+	})
+}
