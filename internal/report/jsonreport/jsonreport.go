@@ -63,12 +63,12 @@ func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
 	}
 	name, version := opts.Tool()
 	r := &Report{
-		SchemaVersion:   SchemaVersion,
-		Tool:            Tool{Name: name, Version: version},
-		Target:          inv.Target,
-		OS:              inv.OS,
-		Layers:          inv.Layers,
-		Packages:        inv.Packages,
+		SchemaVersion:     SchemaVersion,
+		Tool:              Tool{Name: name, Version: version},
+		Target:            inv.Target,
+		OS:                inv.OS,
+		Layers:            inv.Layers,
+		Packages:          inv.Packages,
 		Vulnerabilities:   inv.Vulnerabilities,
 		Misconfigurations: inv.Misconfigurations,
 		Secrets:           inv.Secrets,
