@@ -1,9 +1,10 @@
 package layer
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"encoding/gob"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 )
 
 // cacheFormat changes whenever Result's encoding or the walker's behaviour changes.
-const cacheFormat = "shipshape-layer-cache/1"
+// Entries are gob-encoded: decoding is about three times faster than JSON for the
+// thousands of file facts of a big layer, and a warm scan is mostly decoding.
+const cacheFormat = "shipshape-layer-cache/2"
 
 // Cache stores per-layer results on disk, keyed by the layer's diffID and the names and
 // versions of the analyzers that ran, so a layer shared by many images is analysed once.
@@ -36,7 +39,7 @@ func Key(diffID string, set analyzer.Set) string {
 }
 
 func (c *Cache) file(key string) string {
-	return filepath.Join(c.Dir, "layers", key[:2], key+".json")
+	return filepath.Join(c.Dir, "layers", key[:2], key+".gob")
 }
 
 // Get returns the cached result for key, if any. A corrupt entry counts as a miss.
@@ -48,11 +51,58 @@ func (c *Cache) Get(key string) (*Result, bool) {
 	if err != nil {
 		return nil, false
 	}
-	var r Result
-	if err := json.Unmarshal(data, &r); err != nil {
+	r, err := decodeResult(data)
+	if err != nil {
 		return nil, false
 	}
-	return &r, true
+	return r, true
+}
+
+// decodeResult decodes a cache entry; damage of any kind (a panic inside gob included)
+// is an error.
+func decodeResult(data []byte) (r *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("damaged layer cache entry: %v", p)
+		}
+	}()
+	var e cacheEntry
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
+		return nil, err
+	}
+	if e.Result == nil {
+		return nil, fmt.Errorf("damaged layer cache entry: no result")
+	}
+	for _, z := range e.ZeroEpochs {
+		if z.File >= len(e.Result.Files) || z.Package >= len(e.Result.Files[z.File].Facts.Packages) {
+			return nil, fmt.Errorf("damaged layer cache entry: epoch of a package it does not hold")
+		}
+		zero := 0
+		e.Result.Files[z.File].Facts.Packages[z.Package].Epoch = &zero
+	}
+	return e.Result, nil
+}
+
+// cacheEntry is what a cache file holds. gob does not keep a pointer to a zero value (it
+// decodes as nil), so the packages with an explicit epoch 0 (rpm headers with EPOCH 0,
+// which purls and reports tell apart from no epoch) are listed beside the result.
+type cacheEntry struct {
+	Result     *Result
+	ZeroEpochs []packageRef
+}
+
+type packageRef struct{ File, Package int }
+
+func newCacheEntry(r *Result) cacheEntry {
+	e := cacheEntry{Result: r}
+	for i := range r.Files {
+		for j, p := range r.Files[i].Facts.Packages {
+			if p.Epoch != nil && *p.Epoch == 0 {
+				e.ZeroEpochs = append(e.ZeroEpochs, packageRef{i, j})
+			}
+		}
+	}
+	return e
 }
 
 // Put stores r under key atomically (write to a temporary file, then rename).
@@ -60,10 +110,11 @@ func (c *Cache) Put(key string, r *Result) error {
 	if c == nil || c.Dir == "" {
 		return nil
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(newCacheEntry(r)); err != nil {
 		return fmt.Errorf("encoding layer cache entry: %w", err)
 	}
+	data := buf.Bytes()
 	dst := c.file(key)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("creating cache folder: %w", err)

@@ -30,7 +30,7 @@ func (metadataAnalyzer) Analyze(_ context.Context, in analyzer.Input) (analyzer.
 	return analyzer.Facts{Packages: []inventory.Package{{Type: inventory.TypePyPI, Name: name, Version: version}}}, nil
 }
 
-func writeFile(t *testing.T, root, rel string, data []byte) {
+func writeFile(t testing.TB, root, rel string, data []byte) {
 	t.Helper()
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
