@@ -334,7 +334,7 @@ func affects(cmp version.Comparator, installed string, a vulndb.Affected) (bool,
 	for _, v := range a.Versions {
 		c, err := cmp.Compare(installed, v)
 		if err == nil && c == 0 {
-			return true, lowestFix(cmp, a), nil
+			return true, lowestFix(cmp, installed, a), nil
 		}
 	}
 	var usable int
@@ -385,10 +385,26 @@ func inRange(cmp version.Comparator, v string, r vulndb.Range) (bool, error) {
 	return true, nil
 }
 
-func lowestFix(cmp version.Comparator, a vulndb.Affected) string {
+// lowestFix returns the fixed version to report for an installed version that an advisory
+// lists explicitly as affected.
+func lowestFix(cmp version.Comparator, installed string, a vulndb.Affected) string {
+	// The range that holds the installed version names its fix (an advisory covering
+	// several release branches has one range, and one fix, per branch).
+	for _, r := range a.Ranges {
+		if r.Type == "GIT" || r.Fixed == "" {
+			continue
+		}
+		if in, err := inRange(cmp, installed, r); err == nil && in {
+			return r.Fixed
+		}
+	}
+	// Else the lowest fix above the installed version.
 	best := ""
 	for _, r := range a.Ranges {
 		if r.Fixed == "" || r.Type == "GIT" { // a GIT range's fix is a commit, not a version
+			continue
+		}
+		if c, err := cmp.Compare(r.Fixed, installed); err != nil || c <= 0 {
 			continue
 		}
 		if best == "" {
@@ -451,7 +467,8 @@ func dedupeLocations(fs []inventory.Finding) []inventory.Finding {
 	seen := map[key]bool{}
 	out := fs[:0]
 	for _, f := range fs {
-		k := key{f.PkgType, f.PkgName, f.InstalledVersion, f.ID, -1}
+		// PyPI "PyYAML" in one file and "pyyaml" in another are one package.
+		k := key{f.PkgType, vulndb.NormalizePackage(f.Namespace, f.PkgName), f.InstalledVersion, f.ID, -1}
 		if f.Layer != nil {
 			k.layer = f.Layer.Index
 		}

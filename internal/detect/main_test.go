@@ -48,6 +48,9 @@ func runTests(m *testing.M) int {
 	if snapshotDB.db != nil {
 		snapshotDB.db.Close()
 	}
+	if langDB.db != nil {
+		langDB.db.Close()
+	}
 	return code
 }
 
