@@ -14,7 +14,9 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/report"
 	"github.com/shipshape-dev/shipshape/internal/report/cyclonedx"
+	"github.com/shipshape-dev/shipshape/internal/report/gitlab"
 	"github.com/shipshape-dev/shipshape/internal/report/jsonreport"
+	"github.com/shipshape-dev/shipshape/internal/report/junit"
 	"github.com/shipshape-dev/shipshape/internal/report/sarif"
 	"github.com/shipshape-dev/shipshape/internal/report/spdx"
 	"github.com/shipshape-dev/shipshape/internal/report/table"
@@ -29,6 +31,8 @@ var writers = map[string]writerFunc{
 	"cyclonedx": cyclonedx.Write,
 	"spdx-json": spdx.Write,
 	"sarif":     sarif.Write,
+	"gitlab":    gitlab.Write,
+	"junit":     junit.Write,
 }
 
 func formatNames() string {
@@ -51,8 +55,10 @@ func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
 	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
 		opts.Color = true
 	}
-	if format == "spdx-json" {
-		// SPDX requires a creation time; other formats stay byte-identical between runs.
+	switch format {
+	case "spdx-json", "gitlab", "junit":
+		// SPDX and GitLab require a creation time, and JUnit suites are stamped with it;
+		// other formats stay byte-identical between runs.
 		opts.Now = g.now
 	}
 	var buf bytes.Buffer

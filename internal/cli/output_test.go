@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -69,6 +71,49 @@ func TestReportFormatsToFiles(t *testing.T) {
 		}
 		if len(log.Runs[0].Tool.Driver.Rules) != len(ids) {
 			t.Errorf("%d rules for %d vulnerability ids", len(log.Runs[0].Tool.Driver.Rules), len(ids))
+		}
+	})
+
+	t.Run("gitlab", func(t *testing.T) {
+		var r struct {
+			Version string `json:"version"`
+			Scan    struct {
+				Type      string `json:"type"`
+				StartTime string `json:"start_time"`
+			} `json:"scan"`
+			Vulnerabilities []struct {
+				Identifiers []struct {
+					Value string `json:"value"`
+				} `json:"identifiers"`
+				Location struct {
+					OperatingSystem string `json:"operating_system"`
+				} `json:"location"`
+			} `json:"vulnerabilities"`
+		}
+		if err := json.Unmarshal(out("gitlab"), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Scan.Type != "container_scanning" || r.Scan.StartTime == "" || len(r.Vulnerabilities) != len(js.Vulnerabilities) {
+			t.Fatalf("report %s %s with %d vulnerabilities, want %d", r.Version, r.Scan.Type, len(r.Vulnerabilities), len(js.Vulnerabilities))
+		}
+		if os := r.Vulnerabilities[0].Location.OperatingSystem; os != "alpine 3.12.12" {
+			t.Errorf("operating_system %q", os)
+		}
+	})
+
+	t.Run("junit", func(t *testing.T) {
+		var doc struct {
+			Failures int `xml:"failures,attr"`
+			Suites   []struct {
+				Name  string `xml:"name,attr"`
+				Tests int    `xml:"tests,attr"`
+			} `xml:"testsuite"`
+		}
+		if err := xml.Unmarshal(out("junit"), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Suites) != 1 || !strings.HasSuffix(doc.Suites[0].Name, " vulnerabilities") || doc.Failures == 0 || doc.Failures > len(js.Vulnerabilities) {
+			t.Errorf("junit = %+v", doc)
 		}
 	})
 }
