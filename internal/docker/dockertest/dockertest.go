@@ -174,7 +174,7 @@ func Create(t testing.TB, e *docker.Engine, name, image string, cfg *container.C
 		cfg.Labels = map[string]string{}
 	}
 	cfg.Labels[Label] = "1"
-	res, err := e.Client.ContainerCreate(ctx(t), client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: hc, Image: image})
+	res, err := e.Client.ContainerCreate(ctx(t), client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: hc})
 	if err != nil {
 		t.Fatalf("docker create %s: %v", name, err)
 	}

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipshape-dev/shipshape/internal/docker"
+	"github.com/shipshape-dev/shipshape/internal/inventory"
+	"github.com/shipshape-dev/shipshape/internal/layer"
+	"github.com/shipshape-dev/shipshape/internal/misconfig/runtime"
+	"github.com/shipshape-dev/shipshape/internal/report"
+	"github.com/shipshape-dev/shipshape/internal/source"
+)
+
+func newContainerCmd(g *globals) *cobra.Command {
+	f := &imageFlags{}
+	v := &vulnFlags{}
+	var all, stopped, passed, noDrift, noImage bool
+	cmd := &cobra.Command{
+		Use:   "container NAME|ID...",
+		Short: "Scan containers of the Docker Engine: runtime settings, image and filesystem changes",
+		Long: `Scan containers of the local Docker Engine (DOCKER_HOST, DOCKER_CONTEXT and the TLS
+settings are honoured). For each container shipshape reports
+  its runtime settings checked against the CIS Docker Benchmark (section 5 and 4.1):
+    privileged, added capabilities, sensitive host mounts, docker.sock, host namespaces,
+    seccomp/AppArmor, no-new-privileges, root user, limits, published ports, restart
+    policy, health check ...,
+  the packages and vulnerabilities of its image, and
+  the files added or changed since it started (docker diff), scanned as one more layer.
+A container that cannot be read (removed, or gone mid-scan) is a warning; the others are
+still reported. Several containers give one report each, one after another.`,
+		Example: `  shipshape container web-1
+  shipshape container --all --format json
+  shipshape container web-1 --scanners none --include-passed`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := v.validate(); err != nil {
+				return err
+			}
+			if all == (len(args) > 0) {
+				return errors.New("name containers, or pass --all for every running container")
+			}
+			ctx, cancel := g.withTimeout(cmd.Context())
+			defer cancel()
+			e, err := g.engine().Get(ctx)
+			if err != nil {
+				return err
+			}
+			if all {
+				list, err := e.Containers(ctx, stopped)
+				if err != nil {
+					return err
+				}
+				for _, c := range list {
+					args = append(args, c.ID)
+				}
+				if len(args) == 0 {
+					fmt.Fprintln(g.stderr, "no running containers (--stopped includes stopped ones)")
+					return nil
+				}
+			}
+			var invs []*inventory.Inventory
+			var errs []error
+			for _, ref := range args {
+				inv, err := g.scanContainer(ctx, e, ref, f, containerOpts{passed: passed, drift: !noDrift, image: !noImage})
+				if err != nil {
+					errs = append(errs, err)
+					if !g.quiet {
+						fmt.Fprintf(g.stderr, "warning: %v\n", err)
+					}
+				}
+				if inv == nil {
+					continue
+				}
+				if v.enabled() && len(inv.Packages) > 0 {
+					if err := g.matchVulns(ctx, inv, v); err != nil {
+						return errors.Join(append(errs, err)...)
+					}
+				}
+				invs = append(invs, inv)
+			}
+			if !g.quiet {
+				for _, inv := range invs {
+					for _, w := range inv.Warnings {
+						fmt.Fprintf(g.stderr, "warning: %s: %s\n", inv.Target.Name, w)
+					}
+				}
+			}
+			if err := g.writeReports(invs, g.format); err != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			if len(errs) > 0 {
+				return &exitError{code: ExitError, err: fmt.Errorf("%d of %d container(s) could not be scanned in full", len(errs), len(args))}
+			}
+			if v.exitCode != 0 {
+				for _, inv := range invs {
+					if len(inv.Vulnerabilities) > 0 || hasFailures(inv) {
+						return &exitError{code: v.exitCode}
+					}
+				}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	v.register(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&all, "all", false, "scan every running container")
+	fl.BoolVar(&stopped, "stopped", false, "with --all, include stopped containers")
+	fl.BoolVar(&passed, "include-passed", false, "list the runtime checks that passed too")
+	fl.BoolVar(&noDrift, "no-drift", false, "do not scan the files changed in the container")
+	fl.BoolVar(&noImage, "no-image", false, "do not scan the container's image (runtime checks and changes only)")
+	return cmd
+}
+
+func hasFailures(inv *inventory.Inventory) bool {
+	for _, m := range inv.Misconfigurations {
+		if m.Status == inventory.CheckFail {
+			return true
+		}
+	}
+	return false
+}
+
+type containerOpts struct {
+	passed, drift, image bool
+}
+
+// scanContainer inspects one container, checks its runtime settings, and scans its image
+// with its filesystem changes on top. Whatever could be read comes back even with an error.
+func (g *globals) scanContainer(ctx context.Context, e *docker.Engine, ref string, f *imageFlags, o containerOpts) (*inventory.Inventory, error) {
+	c, err := e.InspectContainer(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	name := runtime.Name(c)
+	inv := &inventory.Inventory{}
+	var errs []error
+	var specs []layer.Spec
+	var img *source.Image
+	if o.image {
+		sopts, err := f.sourceOptions(g)
+		if err != nil {
+			return nil, err
+		}
+		img, err = source.OpenEngine(ctx, "image of container "+name, c.Image, sopts)
+		if err != nil {
+			errs = append(errs, err)
+			inv.Warnings = append(inv.Warnings, inventory.Warning{Message: fmt.Sprintf("the image %s could not be read, so its packages are missing: %v", c.Config.Image, err)})
+		} else {
+			defer img.Close()
+			for _, l := range img.Layers {
+				specs = append(specs, layer.Spec{DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy, Open: l.Open})
+			}
+		}
+	}
+	if o.drift {
+		changes, err := e.Changes(ctx, c.ID)
+		if err != nil {
+			errs = append(errs, err)
+			inv.Warnings = append(inv.Warnings, inventory.Warning{Message: fmt.Sprintf("the container's filesystem changes could not be listed: %v", err)})
+		} else if len(changes) > 0 {
+			g.debugf("container %s: %d changed path(s)", name, len(changes))
+			specs = append(specs, layer.Spec{
+				// No diffID: the changes are never cached.
+				CreatedBy: fmt.Sprintf("changes in container %s since it started (docker diff)", name),
+				Open: func(ctx context.Context) (io.ReadCloser, error) {
+					return e.ChangesLayer(ctx, c.ID, changes)
+				},
+			})
+		}
+	}
+	if len(specs) > 0 {
+		s := g.scanner(f)
+		scanned, err := s.ScanImage(ctx, specs)
+		finishProgress(s.Progress)
+		if scanned != nil {
+			scanned.Warnings = append(scanned.Warnings, inv.Warnings...)
+			inv = scanned
+			g.hideOSOwned(inv, f)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	inv.Target = inventory.Target{Name: name, Kind: "container", ImageID: c.Image}
+	if img != nil {
+		inv.Target.RepoTags, inv.Target.RepoDigests, inv.Target.Platform = img.RepoTags, img.RepoDigests, img.Platform
+	}
+	inv.Misconfigurations = runtime.Evaluate(c, o.passed)
+	inv.Sort()
+	if err := errors.Join(errs...); err != nil {
+		return inv, fmt.Errorf("container %s: %w", name, err)
+	}
+	return inv, nil
+}
+
+// writeReports renders one report per inventory, one after another, and writes them at
+// once (atomically to --output).
+func (g *globals) writeReports(invs []*inventory.Inventory, format string) error {
+	w, ok := writers[format]
+	if !ok {
+		return fmt.Errorf("unknown --format %q (choose one of %s)", format, formatNames())
+	}
+	opts := report.Options{ToolName: "shipshape", ToolVersion: Version()}
+	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
+		opts.Color = true
+	}
+	if format == "spdx-json" {
+		opts.Now = g.now
+	}
+	var buf bytes.Buffer
+	for i, inv := range invs {
+		if format == "table" {
+			if i > 0 {
+				buf.WriteString("\n")
+			}
+			if len(invs) > 1 {
+				fmt.Fprintf(&buf, "== %s %s ==\n", inv.Target.Kind, inv.Target.Name)
+			}
+		}
+		if err := w(&buf, inv, opts); err != nil {
+			return fmt.Errorf("writing the %s report of %s: %w", format, inv.Target.Name, err)
+		}
+	}
+	if g.output == "" || g.output == "-" {
+		_, err := g.stdout.Write(buf.Bytes())
+		return err
+	}
+	return writeFileAtomic(g.output, buf.Bytes())
+}
