@@ -34,7 +34,9 @@ type Input struct {
 
 // Facts is what an analyzer learned from one file.
 type Facts struct {
-	// Packages found in the file; Location and Layer are filled in by the walker.
+	// Packages found in the file; Location and Layer are filled in by the walker. A package
+	// found inside an archive may set Location to "/" + the file's path + ":" + its path in
+	// the archive ("/app.war:WEB-INF/lib/x.jar"); the walker keeps such a location.
 	Packages []inventory.Package `json:"packages,omitempty"`
 	// OS is set by analyzers that identify the operating system.
 	OS *inventory.OS `json:"os,omitempty"`

@@ -143,7 +143,11 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 			licenses[k] = append(licenses[k], ls...)
 		}
 		for _, p := range f.Packages {
-			p.Location = "/" + v.ff.Path
+			// A package found inside an archive keeps its nested location
+			// ("/app.war:WEB-INF/lib/x.jar"); any other gets the file's path.
+			if loc := "/" + v.ff.Path; !strings.HasPrefix(p.Location, loc+":") {
+				p.Location = loc
+			}
 			p.Layer = attribute(results, layers, v.layer, v.ff.Path, v.ff.Analyzer, p)
 			if strings.HasPrefix(v.ff.Path, "var/lib/dpkg/status.d/") {
 				distroless = true

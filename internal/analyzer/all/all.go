@@ -7,6 +7,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/composer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/java"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/python"
@@ -32,6 +33,7 @@ func Language() analyzer.Set {
 		dotnet.New(),
 		python.New(),
 		ruby.New(),
+		java.New(),
 	}
 }
 
