@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shipshape-dev/shipshape/internal/docker"
+	"github.com/shipshape-dev/shipshape/internal/inventory"
 )
 
 // Exit codes.
@@ -60,6 +61,8 @@ type globals struct {
 	dockerEngine *docker.Lazy
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// findingOrder, when set (--sort-by), orders vulnerability findings in reports.
+	findingOrder func(a, b inventory.Finding) int
 }
 
 func defaultCacheDir() string {

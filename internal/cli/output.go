@@ -51,7 +51,7 @@ func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
 	if !ok {
 		return fmt.Errorf("unknown --format %q (choose one of %s)", format, formatNames())
 	}
-	opts := report.Options{ToolName: "shipshape", ToolVersion: Version()}
+	opts := report.Options{ToolName: "shipshape", ToolVersion: Version(), FindingOrder: g.findingOrder}
 	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
 		opts.Color = true
 	}

@@ -203,6 +203,11 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 		}
 		g.debugf("matched %d package(s) against the vulnerability DB in %s: %d finding(s)", len(inv.Packages), time.Since(start).Round(time.Millisecond), len(inv.Vulnerabilities))
 	}
+	if v != nil {
+		if err := g.applyPolicy(inv, &v.policy); err != nil {
+			return errors.Join(scanErr, err)
+		}
+	}
 	if !g.quiet {
 		for _, w := range inv.Warnings {
 			fmt.Fprintf(g.stderr, "warning: %s\n", w)
@@ -211,13 +216,17 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 			fmt.Fprintln(g.stderr, "warning: the operating system was not recognised (no os-release or similar file); OS packages may be missing")
 		}
 	}
-	if err := g.writeReport(inv, format); err != nil {
+	write := g.writeReport
+	if v != nil && v.policy.fixPlan {
+		write = g.writeFixPlan
+	}
+	if err := write(inv, format); err != nil {
 		return errors.Join(err, scanErr)
 	}
 	if scanErr != nil {
 		return scanErr
 	}
-	if v != nil && v.exitCode != 0 && len(inv.Vulnerabilities) > 0 {
+	if v != nil && v.exitCode != 0 && gateCount(inv, v).Total() > 0 {
 		return &exitError{code: v.exitCode}
 	}
 	return nil

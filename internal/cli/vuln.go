@@ -32,6 +32,7 @@ type vulnFlags struct {
 	dbMirror       string
 	severities     []string
 	exitCode       int
+	policy         policyFlags
 }
 
 func (f *vulnFlags) register(cmd *cobra.Command) {
@@ -44,7 +45,8 @@ func (f *vulnFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.skipDBUpdate, "skip-db-update", false, "do not update the vulnerability DB from --db-mirror before scanning")
 	fl.StringVar(&f.dbMirror, "db-mirror", "", "mirror to update the DB from before scanning when it is over a day old (also SHIPSHAPE_DB_MIRROR)")
 	fl.StringSliceVar(&f.severities, "severity", nil, "report only these severities (CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN); default all")
-	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when any vulnerability is reported (after --severity and the ignore flags)")
+	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when any finding that is not suppressed is reported (after --severity and the ignore flags)")
+	f.policy.register(cmd)
 }
 
 func (f *vulnFlags) enabled() bool {
@@ -79,7 +81,7 @@ func (f *vulnFlags) validate() error {
 			return fmt.Errorf("unknown status %q in --ignore-status (choose from fixed, affected, will-not-fix, end-of-life)", s)
 		}
 	}
-	return nil
+	return f.policy.load()
 }
 
 func (g *globals) defaultDBPath() string {

@@ -63,6 +63,9 @@ type Finding struct {
 	Risk float64 `json:"risk,omitempty"`
 	// Suppressed is set when an ignore file or VEX statement keeps the finding out of the gate.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// VEX records a VEX statement that applies without suppressing (status affected or
+	// under_investigation: kind vex, Statement the status); suppressing ones are in Suppressed.
+	VEX *Suppression `json:"vex,omitempty"`
 }
 
 // DBInfo says which vulnerability data a report was matched against.

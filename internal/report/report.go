@@ -31,6 +31,9 @@ type Options struct {
 	// Color makes the table writer colour the severity of vulnerability findings with ANSI
 	// escape codes. Callers set it only when the output is a terminal; other writers ignore it.
 	Color bool
+	// FindingOrder, when set, orders vulnerability findings in place of the writer's default
+	// (the CLI's --sort-by); findings it leaves equal keep the default order.
+	FindingOrder func(a, b inventory.Finding) int
 }
 
 // Tool returns the tool name (DefaultToolName when unset) and version.
@@ -64,6 +67,12 @@ var ErrNilInventory = errors.New("no inventory to report")
 // call Sorted so that their output does not depend on the order of the input; inv itself is
 // not changed.
 func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
+	return SortedBy(inv, nil)
+}
+
+// SortedBy is Sorted with the vulnerability findings ordered by order first (when not nil),
+// then CompareFindings.
+func SortedBy(inv *inventory.Inventory, order func(a, b inventory.Finding) int) (*inventory.Inventory, error) {
 	if inv == nil {
 		return nil, ErrNilInventory
 	}
@@ -84,7 +93,13 @@ func Sorted(inv *inventory.Inventory) (*inventory.Inventory, error) {
 		for i := range inv.Vulnerabilities {
 			c.Vulnerabilities[i] = SortedFinding(inv.Vulnerabilities[i])
 		}
-		slices.SortStableFunc(c.Vulnerabilities, CompareFindings)
+		if order != nil {
+			slices.SortStableFunc(c.Vulnerabilities, func(a, b inventory.Finding) int {
+				return cmp.Or(order(a, b), CompareFindings(a, b))
+			})
+		} else {
+			slices.SortStableFunc(c.Vulnerabilities, CompareFindings)
+		}
 	}
 	// Checks keep nil (the scanner did not run) apart from empty (it found nothing).
 	// Sorting by the whole JSON encoding first makes SortChecks' stable order total.

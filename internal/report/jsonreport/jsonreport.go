@@ -57,7 +57,7 @@ type Tool struct {
 // on inv and opts. Vulnerabilities keeps the difference between nil (no scan: the field is
 // left out) and empty (a scan that found nothing: []).
 func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
-	inv, err := report.Sorted(inv)
+	inv, err := report.SortedBy(inv, opts.FindingOrder)
 	if err != nil {
 		return nil, fmt.Errorf("json report: %w", err)
 	}

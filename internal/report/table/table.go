@@ -30,7 +30,7 @@ func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 		return fmt.Errorf("table: %w", err)
 	}
 	if inv.Vulnerabilities != nil {
-		err = writeVulns(w, inv, opts.Color)
+		err = writeVulns(w, inv, opts.Color, opts.FindingOrder)
 	} else {
 		err = write(w, inv)
 	}

@@ -49,14 +49,14 @@ type group struct {
 // totals per severity, then the warnings. Within a group rows are ordered by severity,
 // CRITICAL first, then package name, vulnerability id and report.CompareFindings. All
 // groups share one column alignment. With no findings it says so before the totals.
-func writeVulns(w io.Writer, inv *inventory.Inventory, color bool) error {
+func writeVulns(w io.Writer, inv *inventory.Inventory, color bool, order func(a, b inventory.Finding) int) error {
 	ew := &errWriter{w: w}
 	writeHeader(ew, inv)
 
 	if len(inv.Vulnerabilities) == 0 {
 		fmt.Fprintln(ew, "No vulnerabilities found.")
 	} else {
-		groups := groupByLayer(inv.Vulnerabilities)
+		groups := groupByLayer(inv.Vulnerabilities, order)
 		rows := make([][][]string, len(groups))
 		widths := make([]int, len(vulnColumns))
 		measure := func(cells []string) {
@@ -92,12 +92,17 @@ func writeVulns(w io.Writer, inv *inventory.Inventory, color bool) error {
 }
 
 // groupByLayer splits findings by layer, in layer order with the findings that have no
-// layer last, and sorts each group's rows.
-func groupByLayer(fs []inventory.Finding) []group {
+// layer last, and sorts each group's rows (by order first, when set).
+func groupByLayer(fs []inventory.Finding, order func(a, b inventory.Finding) int) []group {
 	sorted := slices.Clone(fs)
 	slices.SortStableFunc(sorted, func(a, b inventory.Finding) int {
 		if c := report.CompareLayerRefs(layerKey(a.Layer), layerKey(b.Layer)); c != 0 {
 			return c
+		}
+		if order != nil {
+			if c := order(a, b); c != 0 {
+				return c
+			}
 		}
 		return compareRows(a, b)
 	})
