@@ -50,15 +50,21 @@ const (
 )
 
 func kindOf(p string, isDir bool) kind {
-	base := path.Base(p)
-	dir := path.Base(path.Dir(p))
-	switch {
-	case isDir:
+	if isDir {
 		return kindNone
-	case base == "METADATA" && strings.HasSuffix(dir, ".dist-info"):
-		return kindMetadata
-	case base == "PKG-INFO" && strings.HasSuffix(dir, ".egg-info"):
-		return kindMetadata
+	}
+	base := path.Base(p)
+	switch {
+	case base == "METADATA":
+		if strings.HasSuffix(p, ".dist-info/METADATA") && len(p) > len(".dist-info/METADATA") {
+			return kindMetadata
+		}
+		return kindNone
+	case base == "PKG-INFO":
+		if strings.HasSuffix(p, ".egg-info/PKG-INFO") && len(p) > len(".egg-info/PKG-INFO") {
+			return kindMetadata
+		}
+		return kindNone
 	case strings.HasSuffix(base, ".egg-info") && len(base) > len(".egg-info"):
 		// distutils and old setuptools write the metadata as a file of that name.
 		return kindMetadata
