@@ -7,6 +7,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/composer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/gobinary"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/java"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
@@ -34,6 +35,7 @@ func Language() analyzer.Set {
 		python.New(),
 		ruby.New(),
 		java.New(),
+		gobinary.New(),
 	}
 }
 
