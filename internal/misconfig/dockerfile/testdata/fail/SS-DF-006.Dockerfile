@@ -1,0 +1,2 @@
+FROM ubuntu
+CMD ["bash"]

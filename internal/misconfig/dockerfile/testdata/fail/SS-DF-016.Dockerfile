@@ -1,0 +1,2 @@
+FROM rockylinux:9.3
+RUN yum install -y httpd

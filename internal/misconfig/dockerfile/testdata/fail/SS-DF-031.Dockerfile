@@ -1,0 +1,3 @@
+FROM alpine:3.20
+ENTRYPOINT ["/bin/app"]
+ENTRYPOINT ["/bin/app", "--serve"]

@@ -1,0 +1,3 @@
+FROM node:22.11.0-bookworm-slim
+WORKDIR /app
+COPY . .

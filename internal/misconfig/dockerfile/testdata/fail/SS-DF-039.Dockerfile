@@ -1,0 +1,4 @@
+FROM golang:1.23 AS build
+RUN go build -o /app .
+FROM alpine:3.20 AS build
+COPY --from=build /app /app

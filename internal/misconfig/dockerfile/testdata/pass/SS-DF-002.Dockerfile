@@ -1,0 +1,5 @@
+FROM alpine:3.20
+USER root
+RUN adduser -D app
+USER app
+CMD ["/bin/sh"]

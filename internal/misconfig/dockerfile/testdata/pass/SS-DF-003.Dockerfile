@@ -1,0 +1,3 @@
+FROM alpine:3.20
+COPY config.yaml /etc/app/config.yaml
+ADD rootfs.tar.gz /

@@ -1,0 +1,2 @@
+FROM node:22.11.0-bookworm-slim
+CMD ["node", "server.js"]

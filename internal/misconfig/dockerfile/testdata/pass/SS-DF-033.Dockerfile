@@ -1,0 +1,4 @@
+FROM node:22.11.0-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY src/ ./src/

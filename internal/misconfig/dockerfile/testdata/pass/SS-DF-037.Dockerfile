@@ -1,0 +1,3 @@
+FROM alpine:3.20
+WORKDIR /usr/src/app
+RUN make
