@@ -23,17 +23,20 @@ const (
 	// PropFixedVersionPrefix + bom-ref: the lowest version of that component that fixes it.
 	PropFixedVersionPrefix = "shipshape:fixedVersion:"
 	// PropStatusPrefix + bom-ref: fixed, affected (no fix yet), will-not-fix or end-of-life.
-	PropStatusPrefix    = "shipshape:status:"
-	PropEPSSScore       = "shipshape:epss:score"
-	PropEPSSPercentile  = "shipshape:epss:percentile"
-	PropKEV             = "shipshape:kev"
-	PropKEVDateAdded    = "shipshape:kev:dateAdded"
-	PropKEVDueDate      = "shipshape:kev:dueDate"
-	PropKEVRansomware   = "shipshape:kev:knownRansomwareUse"
-	PropDBSchemaVersion = "shipshape:db:schemaVersion"
-	PropDBBuiltAt       = "shipshape:db:builtAt"
-	PropDBDataDate      = "shipshape:db:dataDate"
-	PropDBEmbedded      = "shipshape:db:embedded"
+	PropStatusPrefix = "shipshape:status:"
+	// PropSuppressedPrefix + bom-ref: why an ignore file, VEX statement or policy
+	// suppresses the finding in that component ("vex: not_affected: …").
+	PropSuppressedPrefix = "shipshape:suppressed:"
+	PropEPSSScore        = "shipshape:epss:score"
+	PropEPSSPercentile   = "shipshape:epss:percentile"
+	PropKEV              = "shipshape:kev"
+	PropKEVDateAdded     = "shipshape:kev:dateAdded"
+	PropKEVDueDate       = "shipshape:kev:dueDate"
+	PropKEVRansomware    = "shipshape:kev:knownRansomwareUse"
+	PropDBSchemaVersion  = "shipshape:db:schemaVersion"
+	PropDBBuiltAt        = "shipshape:db:builtAt"
+	PropDBDataDate       = "shipshape:db:dataDate"
+	PropDBEmbedded       = "shipshape:db:embedded"
 )
 
 // vulnBOMRefPrefix starts the bom-ref of a vulnerability: "vuln:CVE-2023-4863".
@@ -212,11 +215,15 @@ func vulnerability(id string, fs []*inventory.Finding, ix *componentIndex) cdx.V
 			if f.Status != "" {
 				props = append(props, cdx.Property{Name: PropStatusPrefix + ref, Value: f.Status})
 			}
+			if f.Suppressed != nil {
+				props = append(props, cdx.Property{Name: PropSuppressedPrefix + ref, Value: suppressionText(f.Suppressed)})
+			}
 		}
 	}
 	if len(affects) > 0 {
 		v.Affects = &affects
 	}
+	v.Analysis = analysis(fs)
 	if advice = sortedSet(advice); len(advice) > 0 {
 		v.Recommendation = strings.Join(advice, " ")
 	}
@@ -463,4 +470,105 @@ func sortedSet(ss []string) []string {
 	out := slices.Clone(ss)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// analysis is the impact analysis of a vulnerability from the VEX statements that suppress
+// its findings: present when every finding of the vulnerability is suppressed by VEX with
+// the same state, since CycloneDX has one analysis per vulnerability. OpenVEX and CSAF
+// statuses and justifications are mapped to CycloneDX's; the statement itself is kept in
+// detail. Other suppressions (ignore files, policy) are not impact analyses and only show
+// in the shipshape:suppressed properties.
+func analysis(fs []*inventory.Finding) *cdx.VulnerabilityAnalysis {
+	var out *cdx.VulnerabilityAnalysis
+	for _, f := range fs {
+		s := f.Suppressed
+		if s == nil || s.Kind != "vex" {
+			return nil
+		}
+		state, ok := vexState(s.Statement)
+		if !ok {
+			return nil
+		}
+		a := &cdx.VulnerabilityAnalysis{State: state, Justification: vexJustification(s.Reason)}
+		detail := "VEX statement"
+		if s.Source != "" {
+			detail += " in " + s.Source
+		}
+		detail += ": " + s.Statement
+		if s.Reason != "" {
+			detail += ": " + s.Reason
+		}
+		a.Detail = detail
+		if out == nil {
+			out = a
+			continue
+		}
+		if out.State != a.State {
+			return nil
+		}
+		if out.Justification != a.Justification {
+			out.Justification = ""
+		}
+		if out.Detail != a.Detail {
+			out.Detail += "; " + a.Detail
+		}
+	}
+	return out
+}
+
+// vexState maps a VEX status (OpenVEX, CSAF product status, or CycloneDX's own) to a
+// CycloneDX impact analysis state.
+func vexState(status string) (cdx.ImpactAnalysisState, bool) {
+	switch strings.ToLower(strings.TrimSpace(status)) {
+	case "not_affected", "known_not_affected":
+		return cdx.IASNotAffected, true
+	case "affected", "known_affected", "exploitable":
+		return cdx.IASExploitable, true
+	case "fixed", "resolved":
+		return cdx.IASResolved, true
+	case "under_investigation", "in_triage":
+		return cdx.IASInTriage, true
+	case "false_positive":
+		return cdx.IASFalsePositive, true
+	case "resolved_with_pedigree":
+		return cdx.IASResolvedWithPedigree, true
+	}
+	return "", false
+}
+
+// vexJustification maps an OpenVEX (or CSAF flag) justification to CycloneDX's, and keeps
+// CycloneDX's own; anything else gives none.
+func vexJustification(j string) cdx.ImpactAnalysisJustification {
+	switch j = strings.ToLower(strings.TrimSpace(j)); j {
+	case "component_not_present", "vulnerable_code_not_present":
+		return cdx.IAJCodeNotPresent
+	case "vulnerable_code_not_in_execute_path":
+		return cdx.IAJCodeNotReachable
+	case "vulnerable_code_cannot_be_controlled_by_adversary":
+		return cdx.IAJRequiresEnvironment
+	case "inline_mitigations_already_exist":
+		return cdx.IAJProtectedByMitigatingControl
+	case string(cdx.IAJCodeNotPresent), string(cdx.IAJCodeNotReachable), string(cdx.IAJRequiresConfiguration),
+		string(cdx.IAJRequiresDependency), string(cdx.IAJRequiresEnvironment), string(cdx.IAJProtectedByCompiler),
+		string(cdx.IAJProtectedAtRuntime), string(cdx.IAJProtectedAtPerimeter), string(cdx.IAJProtectedByMitigatingControl):
+		return cdx.ImpactAnalysisJustification(j)
+	}
+	return ""
+}
+
+func suppressionText(s *inventory.Suppression) string {
+	parts := []string{s.Kind}
+	for _, p := range []string{s.Statement, s.Reason} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	out := strings.Join(parts, ": ")
+	if s.Source != "" {
+		out += " (" + s.Source + ")"
+	}
+	if s.Expires != "" {
+		out += " until " + s.Expires
+	}
+	return out
 }

@@ -257,3 +257,58 @@ func TestKnownSource(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalysisFromVEX: a vulnerability all of whose findings a VEX statement suppresses
+// gets an impact analysis with the state and justification mapped to CycloneDX's; an
+// ignore file entry is no impact analysis, and a vulnerability only partly covered by VEX
+// gets none. Every suppressed finding is named in a property of its component.
+func TestAnalysisFromVEX(t *testing.T) {
+	inv := reporttest.DebianChecks()
+	bom := decode(t, write(t, inv, reporttest.Options(false)))
+	vs := vulnsByID(t, bom)
+	z := vs["CVE-2023-45853"]
+	if z.Analysis == nil || z.Analysis.State != cdx.IASNotAffected || z.Analysis.Justification != cdx.IAJCodeNotReachable ||
+		!strings.Contains(z.Analysis.Detail, "app.openvex.json") {
+		t.Errorf("CVE-2023-45853 analysis = %+v", z.Analysis)
+	}
+	if g := vs["CVE-2010-4756"]; g.Analysis != nil {
+		t.Errorf("an ignore entry became an analysis: %+v", g.Analysis)
+	}
+	found := false
+	for k, v := range props(vs["CVE-2010-4756"]) {
+		if strings.HasPrefix(k, PropSuppressedPrefix) && strings.HasPrefix(v, "ignore: id: CVE-2010-4756") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no suppressed property: %v", props(vs["CVE-2010-4756"]))
+	}
+	// VEX on one of the two packages CVE-2024-2398 hits: no analysis.
+	for i := range inv.Vulnerabilities {
+		if inv.Vulnerabilities[i].PkgName == "curl" {
+			inv.Vulnerabilities[i].Suppressed = &inventory.Suppression{Kind: "vex", Statement: "fixed"}
+		}
+	}
+	if a := vulnsByID(t, decode(t, write(t, inv, reporttest.Options(false))))["CVE-2024-2398"].Analysis; a != nil {
+		t.Errorf("partial VEX gave an analysis: %+v", a)
+	}
+	for _, tt := range []struct {
+		status, just string
+		state        cdx.ImpactAnalysisState
+		j            cdx.ImpactAnalysisJustification
+	}{
+		{"under_investigation", "", cdx.IASInTriage, ""},
+		{"known_not_affected", "component_not_present", cdx.IASNotAffected, cdx.IAJCodeNotPresent},
+		{"affected", "", cdx.IASExploitable, ""},
+		{"not_affected", "requires_configuration", cdx.IASNotAffected, cdx.IAJRequiresConfiguration},
+		{"not_affected", "because we said so", cdx.IASNotAffected, ""},
+	} {
+		a := analysis([]*inventory.Finding{{Suppressed: &inventory.Suppression{Kind: "vex", Statement: tt.status, Reason: tt.just}}})
+		if a == nil || a.State != tt.state || a.Justification != tt.j {
+			t.Errorf("%s/%s: %+v", tt.status, tt.just, a)
+		}
+	}
+	if a := analysis([]*inventory.Finding{{Suppressed: &inventory.Suppression{Kind: "vex", Statement: "maybe"}}}); a != nil {
+		t.Errorf("unknown status gave %+v", a)
+	}
+}

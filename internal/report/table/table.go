@@ -20,46 +20,58 @@ const CreatedByWidth = 40
 
 // Write writes inv to w as a table. When inv.Vulnerabilities is nil (no vulnerability scan
 // ran) it writes header lines (target, OS, layer count), then the packages in inventory
-// order (report.Sorted) with the columns TYPE NAME VERSION SOURCE LAYER, then the warnings;
-// opts.Color is not used. Otherwise it writes the findings instead of the packages, as
-// described at writeVulns, with the severities coloured when opts.Color is set. The output
-// depends only on inv and opts.
+// order (report.Sorted) with the columns TYPE NAME VERSION SOURCE LAYER. Otherwise it writes
+// the findings instead of the packages, as described at writeVulns. Then, for each of the
+// misconfiguration, secret and licence scans that ran, a section of its own (see
+// writeMisconfigurations, writeSecrets, writeLicenses), each with a summary line per
+// severity, and finally the warnings. Severities are coloured when opts.Color is set. With
+// more than one section each starts with a title line. The output depends only on inv and
+// opts.
 func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 	inv, err := report.Sorted(inv)
 	if err != nil {
 		return fmt.Errorf("table: %w", err)
 	}
+	ew := &errWriter{w: w}
+	writeHeader(ew, inv)
+	// Section titles only when there is more than one section.
+	titled := inv.Misconfigurations != nil || inv.Secrets != nil || inv.Licenses != nil
 	if inv.Vulnerabilities != nil {
-		err = writeVulns(w, inv, opts.Color, opts.FindingOrder)
+		writeVulns(ew, inv, opts.Color, titled, opts.FindingOrder)
 	} else {
-		err = write(w, inv)
+		writePackages(ew, inv, titled)
 	}
-	if err != nil {
-		return fmt.Errorf("table: writing the report for %s: %w", inv.Target.Name, err)
+	if inv.Misconfigurations != nil {
+		writeMisconfigurations(ew, inv.Misconfigurations, inv.Layers, opts.Color)
+	}
+	if inv.Secrets != nil {
+		writeSecrets(ew, inv.Secrets, inv.Layers, opts.Color)
+	}
+	if inv.Licenses != nil {
+		writeLicenses(ew, inv.Licenses, inv.Layers, opts.Color)
+	}
+	writeWarnings(ew, inv.Warnings)
+	if ew.err != nil {
+		return fmt.Errorf("table: writing the report for %s: %w", inv.Target.Name, ew.err)
 	}
 	return nil
 }
 
-func write(w io.Writer, inv *inventory.Inventory) error {
-	ew := &errWriter{w: w}
-	writeHeader(ew, inv)
-
+func writePackages(ew *errWriter, inv *inventory.Inventory, titled bool) {
+	if titled {
+		fmt.Fprintln(ew, "Packages")
+	}
 	if len(inv.Packages) == 0 {
 		fmt.Fprintln(ew, "No packages found.")
-	} else {
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TYPE\tNAME\tVERSION\tSOURCE\tLAYER")
-		for i := range inv.Packages {
-			p := &inv.Packages[i]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(p.Type), cell(p.Name), cell(p.Version), cell(source(p)), cell(layer(p.Layer)))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		return
 	}
-
-	writeWarnings(ew, inv.Warnings)
-	return ew.err
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tNAME\tVERSION\tSOURCE\tLAYER")
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(p.Type), cell(p.Name), cell(p.Version), cell(source(p)), cell(layer(p.Layer)))
+	}
+	tw.Flush()
 }
 
 // writeHeader writes the lines about the target, followed by an empty line. After a

@@ -294,3 +294,44 @@ func TestFindingsWithoutLayerComeLast(t *testing.T) {
 		t.Errorf("findings without a layer not grouped last:\n%s", out)
 	}
 }
+
+// TestCheckSections: every scan that ran gets a section with its own totals; suppressed
+// findings are listed apart and not counted; passed checks are left out.
+func TestCheckSections(t *testing.T) {
+	inv := reporttest.DebianChecks()
+	out := string(render(t, inv))
+	order := []string{
+		"\nVulnerabilities\n", "\nSuppressed (not counted)\n", "CVE-2023-45853", "suppressed by vex: not_affected",
+		"Total: 5 (CRITICAL: 0, HIGH: 1, MEDIUM: 1, LOW: 1, NEGLIGIBLE: 0, UNKNOWN: 2), 2 suppressed",
+		"\nMisconfigurations\n", "Dockerfile (dockerfile)\n", "DS002  HIGH", "could not be evaluated",
+		", layer 3 (sha256:", "IC010", "Suppressed (not counted)", "DS005",
+		"Misconfigurations: 3 (CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0), 1 suppressed, 1 could not be evaluated",
+		"\nSecrets\n", "aws-access-key-id", "Suppressed (not counted)", "github-pat",
+		"Secrets: 2 (CRITICAL: 1, HIGH: 1", "1 suppressed",
+		"\nLicenses\n", "LGPL-2.1", "Licenses: 3 (", "\nWarnings:\n",
+	}
+	at := 0
+	for _, s := range order {
+		i := strings.Index(out[at:], s)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order in\n%s", s, out)
+		}
+		at += i + len(s)
+	}
+	if strings.Contains(out, "DS001") {
+		t.Error("a passed check is listed")
+	}
+	// Empty scans say so.
+	inv.Misconfigurations, inv.Secrets, inv.Licenses = []inventory.Misconfiguration{}, []inventory.Secret{}, []inventory.LicenseFinding{}
+	out = string(render(t, inv))
+	for _, s := range []string{"No misconfigurations found.", "No secrets found.", "No licences found."} {
+		if !strings.Contains(out, s) {
+			t.Errorf("%q missing", s)
+		}
+	}
+	// Without a vulnerability scan the packages get a title too.
+	inv.Vulnerabilities = nil
+	if out = string(render(t, inv)); !strings.Contains(out, "\nPackages\nTYPE  NAME") {
+		t.Errorf("packages section:\n%s", out)
+	}
+}

@@ -42,53 +42,68 @@ type group struct {
 	findings []inventory.Finding
 }
 
-// writeVulns writes the header lines (with the vulnerability data's date and whether it is
-// the embedded snapshot), then the findings grouped by the layer that introduced their
-// package, in layer order, each group under a heading naming the layer (index, diffID,
-// created_by) unless no finding has a layer (root filesystems, folders), then one line of
-// totals per severity, then the warnings. Within a group rows are ordered by severity,
-// CRITICAL first, then package name, vulnerability id and report.CompareFindings. All
-// groups share one column alignment. With no findings it says so before the totals.
-func writeVulns(w io.Writer, inv *inventory.Inventory, color bool, order func(a, b inventory.Finding) int) error {
-	ew := &errWriter{w: w}
-	writeHeader(ew, inv)
-
+// writeVulns writes the findings grouped by the layer that introduced their package, in
+// layer order, each group under a heading naming the layer (index, diffID, created_by)
+// unless no finding has a layer (root filesystems, folders), then the suppressed findings
+// in a group of their own, their title replaced by why they are suppressed, then one line
+// of totals per severity that counts the findings that are not suppressed. Within a group
+// rows are ordered by severity, CRITICAL first, then package name, vulnerability id and
+// report.CompareFindings, or by order first when it is set (--sort-by). All groups share
+// one column alignment; a RISK column appears when any finding has a risk score. With no
+// findings it says so before the totals.
+func writeVulns(ew *errWriter, inv *inventory.Inventory, color, titled bool, order func(a, b inventory.Finding) int) {
+	if titled {
+		fmt.Fprintln(ew, "Vulnerabilities")
+	}
+	var open, suppressed []inventory.Finding
+	withRisk := false
+	for _, f := range inv.Vulnerabilities {
+		if f.Suppressed != nil {
+			suppressed = append(suppressed, f)
+		} else {
+			open = append(open, f)
+		}
+		withRisk = withRisk || f.Risk > 0
+	}
+	columns := vulnColumns
+	if withRisk {
+		columns = slices.Insert(slices.Clone(vulnColumns), severityColumn+1, "RISK")
+	}
 	if len(inv.Vulnerabilities) == 0 {
 		fmt.Fprintln(ew, "No vulnerabilities found.")
 	} else {
-		groups := groupByLayer(inv.Vulnerabilities, order)
-		rows := make([][][]string, len(groups))
-		widths := make([]int, len(vulnColumns))
-		measure := func(cells []string) {
-			for i, c := range cells {
-				widths[i] = max(widths[i], utf8.RuneCountInString(c))
-			}
-		}
-		measure(vulnColumns)
-		for gi, g := range groups {
-			for i := range g.findings {
-				r := findingRow(&g.findings[i])
-				measure(r)
-				rows[gi] = append(rows[gi], r)
-			}
-		}
-		headings := len(groups) > 1 || groups[0].layer != nil
-		for gi, g := range groups {
-			if gi > 0 {
-				fmt.Fprintln(ew)
-			}
+		var groups []rowGroup
+		layered := groupByLayer(open, order)
+		headings := len(layered) > 1 || (len(layered) == 1 && layered[0].layer != nil)
+		for _, g := range layered {
+			rg := rowGroup{}
 			if headings {
-				fmt.Fprintln(ew, layerHeading(g.layer, inv.Layers))
+				rg.heading = layerHeading(g.layer, inv.Layers)
 			}
-			writeRow(ew, vulnColumns, widths, false)
-			for _, r := range rows[gi] {
-				writeRow(ew, r, widths, color)
+			for i := range g.findings {
+				rg.rows = append(rg.rows, findingRow(&g.findings[i], withRisk, ""))
 			}
+			groups = append(groups, rg)
 		}
+		if len(suppressed) > 0 {
+			slices.SortStableFunc(suppressed, func(a, b inventory.Finding) int {
+				if order != nil {
+					if c := order(a, b); c != 0 {
+						return c
+					}
+				}
+				return compareRows(a, b)
+			})
+			rg := rowGroup{heading: suppressedHeading}
+			for i := range suppressed {
+				f := &suppressed[i]
+				rg.rows = append(rg.rows, findingRow(f, withRisk, suppressionText(f.Suppressed)))
+			}
+			groups = append(groups, rg)
+		}
+		writeGroups(ew, columns, severityColumn, groups, color)
 	}
-	fmt.Fprintf(ew, "\n%s\n", summary(inv.Vulnerabilities))
-	writeWarnings(ew, inv.Warnings)
-	return ew.err
+	fmt.Fprintf(ew, "\n%s\n", summary("Total", severitiesOf(open), len(suppressed)))
 }
 
 // groupByLayer splits findings by layer, in layer order with the findings that have no
@@ -140,11 +155,23 @@ func compareRows(a, b inventory.Finding) int {
 	return report.CompareFindings(a, b)
 }
 
-func findingRow(f *inventory.Finding) []string {
-	return []string{
-		cell(f.PkgName), cell(f.InstalledVersion), cell(f.ID), report.NormalizeSeverity(f.Severity),
-		cell(f.Status), cell(f.FixedVersion), cell(title(f)),
+func findingRow(f *inventory.Finding, withRisk bool, note string) []string {
+	t := title(f)
+	if note != "" {
+		t = truncate(note, TitleWidth)
 	}
+	row := []string{
+		cell(f.PkgName), cell(f.InstalledVersion), cell(f.ID), report.NormalizeSeverity(f.Severity),
+		cell(f.Status), cell(f.FixedVersion), cell(t),
+	}
+	if withRisk {
+		risk := "-"
+		if f.Risk > 0 {
+			risk = strconv.FormatFloat(f.Risk, 'f', 1, 64)
+		}
+		row = slices.Insert(row, severityColumn+1, risk)
+	}
+	return row
 }
 
 // title is the finding's title, or the start of its description when it has none, on one
@@ -169,11 +196,11 @@ func truncate(s string, n int) string {
 // writeRow writes cells padded to widths, two spaces apart; the last cell is not padded,
 // so that lines have no trailing spaces. With color the severity cell is coloured, the
 // padding staying outside the escape codes so that alignment holds.
-func writeRow(w io.Writer, cells []string, widths []int, color bool) {
+func writeRow(w io.Writer, cells []string, widths []int, sevCol int, color bool) {
 	var b strings.Builder
 	for i, c := range cells {
 		text := c
-		if color && i == severityColumn {
+		if color && i == sevCol {
 			if code, ok := severityColors[c]; ok {
 				text = code + c + colorReset
 			}
@@ -213,18 +240,30 @@ func layerHeading(l *inventory.LayerRef, layers []inventory.Layer) string {
 	return s
 }
 
-// summary counts findings per severity: "Total: 7 (CRITICAL: 1, HIGH: 1, …)". A
-// vulnerability in two packages counts twice.
-func summary(fs []inventory.Finding) string {
+// summary counts findings per severity: "Total: 7 (CRITICAL: 1, HIGH: 1, …)", followed by
+// ", 2 suppressed" when some are. A vulnerability in two packages counts twice.
+func summary(label string, sevs []string, suppressed int) string {
 	counts := map[string]int{}
-	for _, f := range fs {
-		counts[report.NormalizeSeverity(f.Severity)]++
+	for _, s := range sevs {
+		counts[report.NormalizeSeverity(s)]++
 	}
 	parts := make([]string, 0, 6)
 	for _, s := range report.Severities() {
 		parts = append(parts, s+": "+strconv.Itoa(counts[s]))
 	}
-	return "Total: " + strconv.Itoa(len(fs)) + " (" + strings.Join(parts, ", ") + ")"
+	out := label + ": " + strconv.Itoa(len(sevs)) + " (" + strings.Join(parts, ", ") + ")"
+	if suppressed > 0 {
+		out += ", " + strconv.Itoa(suppressed) + " suppressed"
+	}
+	return out
+}
+
+func severitiesOf(fs []inventory.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Severity
+	}
+	return out
 }
 
 // dbLine describes the vulnerability data: its date and whether it is the snapshot
