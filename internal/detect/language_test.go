@@ -8,9 +8,13 @@ package detect
 //
 // TestCorrectnessRubyGems checks the RubyGems findings against an independent reading of
 // the same ruby-advisory-db YAML: its own reading of the installed gems, its own
-// evaluation of patched_versions/unaffected_versions requirements with a RubyGems version
-// order written here from the RubyGems documentation (Gem::Version, Gem::Requirement), and
-// never internal/version or internal/feed/rubysec. Where shipshape's behaviour is a
+// evaluation of patched_versions/unaffected_versions requirements, and never
+// internal/version or internal/feed/rubysec. Whether a version meets a requirement is what
+// RubyGems 3.3.15 itself said (testdata/correctness/gem-requirements.tsv.gz, written by
+// gem-requirements.rb next to it, 47,924 pairs: every version each advisory names against
+// every requirement of its gem, plus the fixtures' versions); a pair the table lacks is
+// decided by gemMeets below, a RubyGems version order and requirement rule written here
+// from the RubyGems documentation, which must first agree with every row of the table. Where shipshape's behaviour is a
 // choice, the expectation follows it as documented: an advisory's platform field is not
 // modelled (it applies to every platform), and ids that alias one another (CVE, GHSA,
 // OSVDB) are one vulnerability, so the comparison is of id groups per (gem, version).
@@ -102,6 +106,7 @@ var langFixtures = map[string]string{
 	"../analyzer/python/testdata/PyYAML-6.0.dist-info.METADATA":     "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
 	"../analyzer/python/testdata/requests-2.28.1.egg-info.PKG-INFO": "usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO",
 	"../analyzer/python/testdata/flask-3.1.3.dist-info.METADATA":    "app/.venv/lib/python3.11/site-packages/flask-3.1.3.dist-info/METADATA",
+	"../analyzer/ruby/testdata/bundler-local/Gemfile.lock":          "srv/bundled/Gemfile.lock",
 	"../analyzer/ruby/testdata/Gemfile.lock":                        "srv/sinatra/Gemfile.lock",
 	"../analyzer/ruby/testdata/rack-2.2.22.gemspec":                 "usr/local/bundle/specifications/rack-2.2.22.gemspec",
 	"../analyzer/ruby/testdata/nokogiri-1.13.10.gemspec":            "var/lib/gems/3.1.0/specifications/nokogiri-1.13.10.gemspec",
@@ -364,10 +369,86 @@ func stringList(t *testing.T, file string, v any) []string {
 	return out
 }
 
+// gemTable is RubyGems' own answer for (version, requirement) pairs.
+type gemTable struct {
+	rubygems string
+	meets    map[[2]string]bool
+	// fromTable and fromRule count the pairs decided each way.
+	fromTable, fromRule int
+}
+
+var loadedGemTable = sync.OnceValues(func() (*gemTable, error) {
+	f, err := os.Open(filepath.Join(correctnessData, "gem-requirements.tsv.gz"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	tab := &gemTable{meets: map[[2]string]bool{}}
+	for i, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if i == 0 {
+			tab.rubygems, _, _ = strings.Cut(strings.TrimPrefix(l, "# "), ":")
+			continue
+		}
+		f := strings.Split(l, "\t")
+		if len(f) != 3 || (f[2] != "true" && f[2] != "false") {
+			return nil, fmt.Errorf("gem-requirements.tsv.gz line %d: %q", i+1, l)
+		}
+		tab.meets[[2]string{f[0], f[1]}] = f[2] == "true"
+	}
+	return tab, nil
+})
+
+func loadGemTable(t *testing.T) *gemTable {
+	t.Helper()
+	tab, err := loadedGemTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// meetsAny reports whether version v meets any of the entries, each a comma-separated
+// list of requirements that must all hold, deciding each requirement from RubyGems' table
+// or, for a pair it lacks, by gemMeets.
+func (tab *gemTable) meetsAny(t *testing.T, v string, entries []string) bool {
+	t.Helper()
+	for _, e := range entries {
+		all := true
+		for _, r := range strings.Split(e, ",") {
+			r = strings.TrimSpace(r)
+			ok, found := tab.meets[[2]string{v, r}]
+			if found {
+				tab.fromTable++
+			} else {
+				tab.fromRule++
+				ok = gemMeets(t, v, r)
+			}
+			if !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
 func TestCorrectnessRubyGems(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a DB from the embedded snapshot")
 	}
+	tab := loadGemTable(t)
+	checkGemRuleAgainstTable(t, tab)
 	installed := installedGems(t)
 	names := map[string]bool{}
 	for k := range installed {
@@ -381,7 +462,7 @@ func TestCorrectnessRubyGems(t *testing.T) {
 		name, ver, _ := strings.Cut(nv, "@")
 		var groups [][]string
 		for _, a := range advisories {
-			if a.gem != name || gemMeetsAny(t, ver, append(append([]string{}, a.patched...), a.unaffected...)) {
+			if a.gem != name || tab.meetsAny(t, ver, append(append([]string{}, a.patched...), a.unaffected...)) {
 				continue
 			}
 			groups = append(groups, a.ids)
@@ -412,7 +493,7 @@ func TestCorrectnessRubyGems(t *testing.T) {
 			got[nv] = map[string]bool{}
 		}
 		got[nv][strings.Join(ids, ",")] = true
-		if f.FixedVersion != "" && !gemMeetsAny(t, f.FixedVersion, patchedBy[f.ID]) {
+		if f.FixedVersion != "" && !tab.meetsAny(t, f.FixedVersion, patchedBy[f.ID]) {
 			t.Errorf("%s %s: fixed version %s meets none of the patched versions %q", nv, f.ID, f.FixedVersion, patchedBy[f.ID])
 		}
 	}
@@ -435,7 +516,8 @@ func TestCorrectnessRubyGems(t *testing.T) {
 	}
 	sort.Strings(missing)
 	sort.Strings(extra)
-	t.Logf("%d installed gems, %d advisories of their names, %d expected (gem, version, vulnerability) findings", len(installed), len(advisories), total)
+	t.Logf("%d installed gems, %d advisories of their names, %d expected (gem, version, vulnerability) findings; %d requirement checks decided by %s's table, %d by gemMeets",
+		len(installed), len(advisories), total, tab.fromTable, tab.rubygems, tab.fromRule)
 	if total < 50 {
 		t.Errorf("only %d expected findings: the fixtures should carry many real advisories", total)
 	}
@@ -480,23 +562,20 @@ func mergeGroups(groups [][]string) []string {
 	return out
 }
 
-// gemMeetsAny reports whether version v meets any of the entries, each a comma-separated
-// list of RubyGems requirements that must all hold (Gem::Requirement).
-func gemMeetsAny(t *testing.T, v string, entries []string) bool {
+// checkGemRuleAgainstTable fails the test unless gemMeets agrees with RubyGems on every
+// pair of the table.
+func checkGemRuleAgainstTable(t *testing.T, tab *gemTable) {
 	t.Helper()
-	for _, e := range entries {
-		all := true
-		for _, r := range strings.Split(e, ",") {
-			if !gemMeets(t, v, strings.TrimSpace(r)) {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
+	var wrong []string
+	for k, want := range tab.meets {
+		if got := gemMeets(t, k[0], k[1]); got != want {
+			wrong = append(wrong, fmt.Sprintf("%s %q: %v, RubyGems says %v", k[0], k[1], got, want))
 		}
 	}
-	return false
+	sort.Strings(wrong)
+	if len(wrong) > 0 {
+		t.Fatalf("gemMeets disagrees with %s on %d of %d pairs:\n  %s", tab.rubygems, len(wrong), len(tab.meets), strings.Join(wrong, "\n  "))
+	}
 }
 
 // gemMeets evaluates one requirement "OP VERSION" (OP one of = != > < >= <= ~>; "=" when
@@ -567,6 +646,10 @@ func hasString(segs []string) bool {
 
 func isNum(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
 
+var gemVersionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+})
+
 var gemSegmentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[0-9]+|[a-zA-Z]+`) })
 
 // gemSegments splits a version as Gem::Version does: runs of digits and runs of letters
@@ -574,7 +657,7 @@ var gemSegmentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustComp
 func gemSegments(t *testing.T, v string) []string {
 	t.Helper()
 	v = strings.TrimSpace(v)
-	if v == "" || !regexp.MustCompile(`^[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`).MatchString(v) {
+	if v == "" || !gemVersionRE().MatchString(v) {
 		t.Fatalf("%q is not a RubyGems version", v)
 	}
 	v = strings.ReplaceAll(v, "-", ".pre.")
@@ -635,6 +718,7 @@ func gemCmp(t *testing.T, a, b string) int {
 }
 
 func TestGemCmpOracle(t *testing.T) {
+	checkGemRuleAgainstTable(t, loadGemTable(t))
 	// The order RubyGems documents for Gem::Version.
 	for _, c := range []struct {
 		a, b string

@@ -113,6 +113,25 @@ func TestGemfileLock(t *testing.T) {
 	}
 }
 
+// TestGemfileLockBundler reads a lock file Bundler itself wrote (bundle lock --local
+// against Debian bookworm's packaged gems; see testdata/README.md).
+func TestGemfileLockBundler(t *testing.T) {
+	f := analyze(t, "app/Gemfile.lock", "bundler-local/Gemfile.lock")
+	var got []string
+	for _, p := range f.Packages {
+		got = append(got, p.Name+"@"+p.Version+" "+p.Dependency)
+	}
+	d, tr := " direct", " transitive"
+	want := []string{
+		"json@2.6.3" + d, "mini_portile2@2.8.1" + tr, "mustermann@3.0.0" + tr, "nokogiri@1.13.10" + d,
+		"racc@1.6.2" + tr, "rack@2.2.22" + tr, "rack-protection@3.0.5" + tr, "rake@13.0.6" + d,
+		"ruby2_keywords@0.0.5" + tr, "sinatra@3.0.5" + d, "tilt@2.0.11" + tr,
+	}
+	if !reflect.DeepEqual(got, want) || len(f.Warnings) != 0 {
+		t.Errorf("packages\n got %q\nwant %q\nwarnings %q", got, want, f.Warnings)
+	}
+}
+
 func TestGemfileLockBad(t *testing.T) {
 	a := New()
 	for _, in := range []string{"", "hello world", "{\"json\": true}"} {
