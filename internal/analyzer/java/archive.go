@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/klauspost/compress/flate"
+
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 )
 
@@ -18,6 +20,7 @@ type scan struct {
 	ctx      context.Context
 	lim      Limits
 	budget   int64  // nested-archive bytes still allowed
+	archives int    // nested archives opened so far
 	top      string // the claimed file's path
 	pkgs     []inventory.Package
 	warnings []string
@@ -81,6 +84,9 @@ func (s *scan) archive(r io.ReaderAt, size int64, base, chain string, depth int)
 		s.warnf(chain, "not a readable zip archive: %v; skipped", err)
 		return nil
 	}
+	// klauspost's inflater is faster than the standard library's on the already-compressed
+	// jars that wars and ears deflate once more.
+	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	var (
 		props    []pomProps
 		manifest Manifest
@@ -126,7 +132,10 @@ func (s *scan) archive(r io.ReaderAt, size int64, base, chain string, depth int)
 			covered = true
 		}
 	}
-	if !covered && own.artifact != "" && own.version != "" {
+	// With pom.properties present but none for the archive itself, its own identity is
+	// added only when the manifest names a group: the poms already describe the content,
+	// and a renamed shaded jar should not add a bare artifactId next to them.
+	if !covered && own.artifact != "" && own.version != "" && (len(props) == 0 || own.group != "") {
 		p := newPackage(own.group, own.artifact, own.version)
 		dup := false
 		for _, q := range props {
@@ -151,11 +160,11 @@ func (s *scan) archive(r io.ReaderAt, size int64, base, chain string, depth int)
 			s.warnf(inner, "nested deeper than %d archives; not opened (possible zip bomb)", s.lim.MaxDepth)
 			continue
 		}
-		data, ok := s.readNested(f, inner)
+		ra, size, ok := s.openNested(r, f, inner)
 		if !ok {
 			continue
 		}
-		if err := s.archive(bytes.NewReader(data), int64(len(data)), path.Base(name), inner, depth+1); err != nil {
+		if err := s.archive(ra, size, path.Base(name), inner, depth+1); err != nil {
 			return err
 		}
 	}
@@ -185,25 +194,46 @@ func (s *scan) readMetadata(f *zip.File, chain string) ([]byte, bool) {
 	return data, true
 }
 
-// readNested reads a nested archive within the remaining byte budget.
-func (s *scan) readNested(f *zip.File, inner string) ([]byte, bool) {
+// openNested opens a nested archive within the limits. A stored (uncompressed) entry, as
+// Spring Boot and most ears hold their jars, is read in place from its parent; a
+// compressed one is inflated into memory. Both count against the byte budget, and every
+// nested archive against the archive count, so entries that overlap in the parent (a
+// non-recursive zip bomb) cannot multiply the work.
+func (s *scan) openNested(parent io.ReaderAt, f *zip.File, inner string) (io.ReaderAt, int64, bool) {
+	if s.archives >= s.lim.MaxNestedArchives {
+		if s.archives == s.lim.MaxNestedArchives {
+			s.warnf(inner, "more than %d nested archives in one file; the rest are not opened (possible zip bomb)", s.lim.MaxNestedArchives)
+			s.archives++
+		}
+		return nil, 0, false
+	}
 	if s.bomb(f) {
 		s.warnf(inner, "expands from %d to %d bytes (ratio above %d); refused as a possible zip bomb", f.CompressedSize64, f.UncompressedSize64, s.lim.MaxRatio)
-		return nil, false
+		return nil, 0, false
 	}
 	if f.UncompressedSize64 > uint64(s.budget) {
 		s.warnf(inner, "%d bytes would exceed the %d-byte limit on nested archives read from one file; refused as a possible zip bomb", f.UncompressedSize64, s.lim.MaxNestedBytes)
 		s.budget = 0
-		return nil, false
+		return nil, 0, false
+	}
+	s.archives++
+	if f.Method == zip.Store && f.CompressedSize64 == f.UncompressedSize64 {
+		if off, err := f.DataOffset(); err == nil && off >= 0 {
+			size := int64(f.UncompressedSize64)
+			s.budget -= size
+			return io.NewSectionReader(parent, off, size), size, true
+		}
 	}
 	data, err := readEntry(f, s.budget)
 	if err != nil {
 		s.warnf(inner, "reading nested archive: %v; skipped", err)
-		return nil, false
+		return nil, 0, false
 	}
 	s.budget -= int64(len(data))
-	return data, true
+	return bytes.NewReader(data), int64(len(data)), true
 }
+
+func newInflater(r io.Reader) io.ReadCloser { return flate.NewReader(r) }
 
 var errTooBig = errors.New("larger than its declared size allows")
 

@@ -108,7 +108,7 @@ func reverseDomain(s string) bool {
 }
 
 // ownIdentity derives a jar's Maven coordinates from its manifest (nil when it has none)
-// and its file name:
+// and its file name (none for *-sources.jar and *-javadoc.jar):
 //
 //   - artifactId: Implementation-Title when it is one lower-case word such as "spring-beans"
 //     (distributions rename jars, titles stay); else the file name without its version;
@@ -119,6 +119,10 @@ func reverseDomain(s string) bool {
 //     groupFromSymbolicName), else Implementation-Vendor-Id when it is a package-style
 //     name; else unknown (empty).
 func ownIdentity(m Manifest, base string) identity {
+	stem := strings.ToLower(strings.TrimSuffix(base, path.Ext(base)))
+	if strings.HasSuffix(stem, "-sources") || strings.HasSuffix(stem, "-javadoc") {
+		return identity{} // source or API-doc jars, not code that runs
+	}
 	artifact, fileVersion := SplitFileName(base)
 	if t := m.Get("Implementation-Title"); artifactToken(t) {
 		artifact = t

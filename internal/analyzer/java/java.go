@@ -37,14 +37,17 @@ type Limits struct {
 	MaxRatio int64
 	// MaxMetadataBytes is the largest MANIFEST.MF or pom.properties read.
 	MaxMetadataBytes int64
+	// MaxNestedArchives is how many nested archives are opened in one claimed file.
+	MaxNestedArchives int
 }
 
 // DefaultLimits are the limits New uses.
 var DefaultLimits = Limits{
-	MaxDepth:         4,
-	MaxNestedBytes:   1 << 30,
-	MaxRatio:         100,
-	MaxMetadataBytes: 1 << 20,
+	MaxDepth:          4,
+	MaxNestedBytes:    1 << 30,
+	MaxRatio:          100,
+	MaxMetadataBytes:  1 << 20,
+	MaxNestedArchives: 10000,
 }
 
 // Analyzer reads Java archives, gradle.lockfile and pom.xml files. It holds only its
@@ -73,6 +76,9 @@ func NewWithLimits(l Limits) *Analyzer {
 	if l.MaxMetadataBytes <= 0 {
 		l.MaxMetadataBytes = DefaultLimits.MaxMetadataBytes
 	}
+	if l.MaxNestedArchives <= 0 {
+		l.MaxNestedArchives = DefaultLimits.MaxNestedArchives
+	}
 	return &Analyzer{lim: l}
 }
 
@@ -80,7 +86,7 @@ func NewWithLimits(l Limits) *Analyzer {
 func (*Analyzer) Name() string { return "java" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 // archiveExts are the zip-based Java archive kinds read: jar, web (war), enterprise (ear),
 // persistence (par) and Jenkins plugin (hpi, jpi) archives.

@@ -85,6 +85,8 @@ func TestJars(t *testing.T) {
 		// No pom.properties, no groupId anywhere: Implementation-Title names the artifact
 		// (Debian renamed the file), with a warning that it cannot be matched.
 		{"spring3-beans-3.x.jar", "usr/share/java/spring3-beans-3.x.jar", "spring-beans@4.3.30.RELEASE", 1},
+		// Source and javadoc jars are not code that runs: no identity of their own.
+		{"bson-3.6.3.jar", "root/.m2/repository/org/mongodb/bson/3.6.3/bson-3.6.3-sources.jar", "", 0},
 	}
 	a := New()
 	for _, tt := range tests {
@@ -201,6 +203,7 @@ func TestZipBombs(t *testing.T) {
 		{"depth", DefaultLimits, deep, "", "nested deeper than 4 archives"},
 		{"deep enough", Limits{MaxDepth: 6}, deep, "/x/bomb.jar:lib/inner.jar:lib/inner.jar:lib/inner.jar:lib/inner.jar:lib/inner.jar:lib/inner.jar org.yaml:snakeyaml@1.33", ""},
 		{"budget", Limits{MaxNestedBytes: int64(len(yaml)) + 10}, budget, "/x/bomb.jar:lib/a.jar org.yaml:snakeyaml@1.33", "lib/b.jar: 332884 bytes would exceed"},
+		{"count", Limits{MaxNestedArchives: 1}, budget, "/x/bomb.jar:lib/a.jar org.yaml:snakeyaml@1.33", "lib/b.jar: more than 1 nested archives"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,7 +289,7 @@ func TestPom(t *testing.T) {
 		t.Errorf("packages\n%s\nwant\n%s", got, want)
 	}
 	w := strings.Join(f.Warnings, "\n")
-	for _, s := range []string{"2 dependencies skipped", "org.springframework.boot:spring-boot-starter-web, org.yaml:snakeyaml", "org.slf4j:slf4j-api [1.7,2.0)"} {
+	for _, s := range []string{"2 dependencies skipped", "1 dependency skipped: version ranges", "org.springframework.boot:spring-boot-starter-web, org.yaml:snakeyaml", "org.slf4j:slf4j-api [1.7,2.0)"} {
 		if !strings.Contains(w, s) {
 			t.Errorf("warnings %q lack %q", w, s)
 		}

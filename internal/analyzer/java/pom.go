@@ -96,16 +96,23 @@ func ParsePom(data []byte) ([]inventory.Package, []string, error) {
 	}
 	var warnings []string
 	if len(unresolved) > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d dependencies skipped: their versions are not set in this pom (they come from a parent pom, a BOM or properties defined elsewhere): %s",
-			len(unresolved), listSome(unresolved)))
+		warnings = append(warnings, fmt.Sprintf("%s skipped: their versions are not set in this pom (they come from a parent pom, a BOM or properties defined elsewhere): %s",
+			dependencies(len(unresolved)), listSome(unresolved)))
 	}
 	if len(ranges) > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d dependencies skipped: version ranges need a Maven resolver: %s", len(ranges), listSome(ranges)))
+		warnings = append(warnings, fmt.Sprintf("%s skipped: version ranges need a Maven resolver: %s", dependencies(len(ranges)), listSome(ranges)))
 	}
 	if unnamed > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d dependencies skipped: no resolvable groupId or artifactId", unnamed))
+		warnings = append(warnings, fmt.Sprintf("%s skipped: no resolvable groupId or artifactId", dependencies(unnamed)))
 	}
 	return pkgs, warnings, nil
+}
+
+func dependencies(n int) string {
+	if n == 1 {
+		return "1 dependency"
+	}
+	return fmt.Sprintf("%d dependencies", n)
 }
 
 func listSome(list []string) string {
