@@ -139,7 +139,7 @@ it as a table, shipshape JSON, CycloneDX or SPDX.`,
 	pf.DurationVar(&g.timeout, "timeout", 10*time.Minute, "give up after this long")
 
 	root.AddCommand(newImageCmd(g), newRootfsCmd(g), newFSCmd(g), newSBOMCmd(g), newDBCmd(g), newVersionCmd(g))
-	root.AddCommand(newContainerCmd(g), newHostCmd(g))
+	root.AddCommand(newContainerCmd(g), newHostCmd(g), newWatchCmd(g))
 	root.AddCommand(newConfigCmd(g))
 	return root
 }
