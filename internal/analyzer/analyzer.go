@@ -62,6 +62,19 @@ func (f Facts) Empty() bool {
 		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0 && len(f.Owns) == 0
 }
 
+// Sparse is implemented by analyzers that claim many files and find something in few (such
+// as the secret scanner). The walker keeps no record of a file in which a sparse analyzer
+// found nothing, so such a file shadows nothing in lower layers on that analyzer's account.
+type Sparse interface {
+	Sparse() bool
+}
+
+// IsSparse reports whether a is a Sparse analyzer that says so.
+func IsSparse(a Analyzer) bool {
+	s, ok := a.(Sparse)
+	return ok && s.Sparse()
+}
+
 // Set is an ordered list of analyzers.
 type Set []Analyzer
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shipshape-dev/shipshape/internal/analyzer/all"
 	"github.com/shipshape-dev/shipshape/internal/docker"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/layer"
@@ -30,6 +29,10 @@ type imageFlags struct {
 	maxFileSize int64
 	listOSOwned bool
 	imageSrc    []string
+	// scanners are the --scanners values of the command (set before scanning); they
+	// decide which analyzers beyond the default ones run.
+	scanners []string
+	secret   secretFlags
 }
 
 func (f *imageFlags) register(cmd *cobra.Command) {
@@ -42,6 +45,7 @@ func (f *imageFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.listOSOwned, "list-os-owned", false, "also list language packages that an OS package installed (by default each is reported once, as the OS package)")
 	fl.StringSliceVar(&f.imageSrc, "image-src", source.DefaultImageSources, "where a reference without a prefix is looked for, in order: path (a file or folder), docker (the local Docker Engine), registry")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", layer.DefaultLimits.MaxFileSize, "largest file (bytes) read for analysis; larger ones are skipped with a warning")
+	f.secret.register(cmd)
 }
 
 func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
@@ -80,7 +84,7 @@ func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
 
 func (g *globals) scanner(f *imageFlags) *layer.Scanner {
 	s := &layer.Scanner{
-		Walker:   &layer.Walker{Analyzers: all.Default(), Limits: layer.Limits{MaxFileSize: f.maxFileSize}},
+		Walker:   &layer.Walker{Analyzers: f.analyzers(), Limits: layer.Limits{MaxFileSize: f.maxFileSize}},
 		Parallel: g.parallel,
 	}
 	if !g.noCache && g.cacheDir != "" {
@@ -258,6 +262,7 @@ then the local Docker Engine, then the registry.`,
 			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
+			f.scanners = v.scanners
 			inv, err := g.scanImage(ctx, args[0], f)
 			return g.finishScan(ctx, inv, err, g.format, v)
 		},
@@ -292,6 +297,7 @@ func newDirCmd(g *globals, kind, use, short, long string) *cobra.Command {
 			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
+			f.scanners = v.scanners
 			inv, err := g.scanDir(ctx, args[0], kind, f)
 			return g.finishScan(ctx, inv, err, g.format, v)
 		},

@@ -134,5 +134,11 @@ func (s *Scanner) ScanDir(ctx context.Context, root string) (*inventory.Inventor
 	for i := range inv.Packages {
 		inv.Packages[i].Layer = nil
 	}
+	for i := range inv.Secrets {
+		inv.Secrets[i].Layer = nil
+	}
+	for i := range inv.Misconfigurations {
+		inv.Misconfigurations[i].Layer = nil
+	}
 	return inv, err
 }

@@ -282,7 +282,9 @@ func (w *Walker) analyze(ctx context.Context, p string, info fs.FileInfo, r io.R
 		res.Warnings = append(res.Warnings, inventory.Warning{Path: "/" + p,
 			Message: fmt.Sprintf("file is %d bytes, above the %d-byte cap for analysis; skipped (raise --max-file-size to read it)", size, lim.MaxFileSize)})
 		for _, a := range claimers {
-			out = append(out, FileFacts{Path: p, Analyzer: a.Name()})
+			if !analyzer.IsSparse(a) {
+				out = append(out, FileFacts{Path: p, Analyzer: a.Name()})
+			}
 		}
 		return out
 	}
@@ -299,6 +301,9 @@ func (w *Walker) analyze(ctx context.Context, p string, info fs.FileInfo, r io.R
 			res.Warnings = append(res.Warnings, inventory.Warning{Path: "/" + p, Message: a.Name() + ": " + m})
 		}
 		facts.Warnings = nil
+		if facts.Empty() && analyzer.IsSparse(a) {
+			continue
+		}
 		out = append(out, FileFacts{Path: p, Analyzer: a.Name(), Facts: facts})
 	}
 	return out

@@ -14,6 +14,8 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/python"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/rpm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/ruby"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/secretfiles"
+	"github.com/shipshape-dev/shipshape/internal/secret"
 )
 
 // OS returns the analyzers that identify the operating system and its packages.
@@ -42,4 +44,11 @@ func Language() analyzer.Set {
 // Default returns every analyzer a scan runs unless told otherwise.
 func Default() analyzer.Set {
 	return append(OS(), Language()...)
+}
+
+// Secrets returns the analyzers of the secret scanner. They are not in Default: a scan
+// runs them only when asked for secrets (--scanners secret), and the per-layer cache key
+// names every analyzer that ran, so results with and without them never mix.
+func Secrets(opts secret.Options) analyzer.Set {
+	return analyzer.Set{secretfiles.New(opts)}
 }
