@@ -156,7 +156,7 @@ func run(osvScanner, keep string, verbose bool, lockfiles []string) (int, error)
 	}
 
 	differ := false
-	fmt.Printf("\n%-58s %8s %8s %8s %8s  %s\n", "lock file", "pkgs", "osv", "ship", "common", "verdict")
+	fmt.Printf("\n%-62s %8s %8s %8s %8s  %s\n", "lock file", "pkgs", "osv", "ship", "common", "verdict")
 	var details []string
 	for i, lf := range lockfiles {
 		dir := filepath.Join(work, "targets", fmt.Sprint(i))
@@ -197,7 +197,7 @@ func run(osvScanner, keep string, verbose bool, lockfiles []string) (int, error)
 		} else if len(accepted) > 0 {
 			verdict = "equal (pinned)"
 		}
-		fmt.Printf("%-58s %8d %8d %8d %8d  %s\n", rel, len(osvPkgs), len(osvHits), len(shipHits), len(common), verdict)
+		fmt.Printf("%-62s %8d %8d %8d %8d  %s\n", rel, len(osvPkgs), len(osvHits), len(shipHits), len(common), verdict)
 		add := func(what string, list []string) {
 			if len(list) > 0 {
 				details = append(details, fmt.Sprintf("%s: %s (%d):\n    %s", rel, what, len(list), strings.Join(list, "\n    ")))
@@ -232,7 +232,7 @@ func runIn(dir, name string, args ...string) ([]byte, error) {
 // Cargo.lock fixtures if any, and this script's own Cargo.lock.
 func defaultLockfiles(root string) ([]string, error) {
 	var out []string
-	for _, n := range []string{"poetry.lock", "poetry-2.lock", "Pipfile.lock", "uv.lock", "requirements.txt", "requirements-dev.txt"} {
+	for _, n := range []string{"poetry.lock", "poetry-2.lock", "Pipfile.lock", "uv.lock", "requirements.txt", "requirements-dev.txt", "requirements-freeze.txt"} {
 		out = append(out, filepath.Join(root, "internal/analyzer/python/testdata/lock", n))
 	}
 	cargo := filepath.Join(root, "internal/analyzer/cargo/testdata")

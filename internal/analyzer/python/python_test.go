@@ -188,6 +188,32 @@ func TestLockfiles(t *testing.T) {
 	}
 }
 
+// TestPipFreeze reads what `pip freeze` wrote (see testdata/README.md): every line is a pin.
+func TestPipFreeze(t *testing.T) {
+	f := analyze(t, "requirements.txt", "lock/requirements-freeze.txt")
+	data, err := os.ReadFile("testdata/lock/requirements-freeze.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(strings.TrimSpace(string(data)), "\n") + 1
+	if len(f.Packages) != lines || len(f.Warnings) != 0 {
+		t.Fatalf("%d packages from %d lines, warnings %q", len(f.Packages), lines, f.Warnings)
+	}
+	got := map[string]string{}
+	for _, p := range f.Packages {
+		got[p.Name] = p.Version + " " + p.PURL
+	}
+	for name, want := range map[string]string{
+		"annotated-types": "0.7.0 pkg:pypi/annotated-types@0.7.0",
+		"attrs":           "26.1.0 pkg:pypi/attrs@26.1.0",
+		"Flask":           "3.1.3 pkg:pypi/flask@3.1.3",
+	} {
+		if got[name] != want {
+			t.Errorf("%s: %q, want %q", name, got[name], want)
+		}
+	}
+}
+
 func TestRequirementLines(t *testing.T) {
 	for _, tc := range []struct{ line, name, version string }{
 		{"foo==1.0", "foo", "1.0"},
