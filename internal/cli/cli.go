@@ -140,6 +140,7 @@ it as a table, shipshape JSON, CycloneDX or SPDX.`,
 
 	root.AddCommand(newImageCmd(g), newRootfsCmd(g), newFSCmd(g), newSBOMCmd(g), newDBCmd(g), newVersionCmd(g))
 	root.AddCommand(newContainerCmd(g), newHostCmd(g), newWatchCmd(g))
+	root.AddCommand(newCompareCmd(g))
 	root.AddCommand(newConfigCmd(g))
 	return root
 }
