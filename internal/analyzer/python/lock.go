@@ -13,9 +13,10 @@ import (
 
 // ParsePoetryLock reads a poetry.lock (lock-version 1.x, 2.0 and 2.1). Every [[package]]
 // is reported. Poetry before 1.5 marks development-only packages with category = "dev";
-// later versions list the dependency groups that need a package in groups, and a package
-// no group but "main" needs is Dev. The lock file does not say which packages the
-// project requires itself (that is pyproject.toml), so Dependency is left empty.
+// Poetry 2 (lock-version 2.1) lists the dependency groups that need a package in groups,
+// and a package that "main" does not need is Dev. Poetry 1.5 to 1.8 write neither, so
+// their packages are never Dev. The lock file does not say which packages the project
+// requires itself (that is pyproject.toml), so Dependency is left empty.
 func ParsePoetryLock(data []byte) ([]inventory.Package, []string, error) {
 	var lock struct {
 		Package []struct {
