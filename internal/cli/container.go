@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -224,8 +225,15 @@ func (g *globals) writeReports(invs []*inventory.Inventory, format string) error
 				fmt.Fprintf(&buf, "== %s %s ==\n", inv.Target.Kind, inv.Target.Name)
 			}
 		}
-		if err := w(&buf, inv, opts); err != nil {
-			return fmt.Errorf("writing the %s report of %s: %w", format, inv.Target.Name, err)
+		start := buf.Len()
+		if inv.Target.Kind != "host" || format != "table" {
+			if err := w(&buf, inv, opts); err != nil {
+				return fmt.Errorf("writing the %s report of %s: %w", format, inv.Target.Name, err)
+			}
+		}
+		// Until the table report renders checks itself, list them after it.
+		if format == "table" && len(inv.Misconfigurations) > 0 && !bytes.Contains(buf.Bytes()[start:], []byte(inv.Misconfigurations[0].ID)) {
+			writeChecks(&buf, inv.Misconfigurations)
 		}
 	}
 	if g.output == "" || g.output == "-" {
@@ -233,4 +241,33 @@ func (g *globals) writeReports(invs []*inventory.Inventory, format string) error
 		return err
 	}
 	return writeFileAtomic(g.output, buf.Bytes())
+}
+
+// writeChecks lists runtime or host checks as readable text: a summary line, then each
+// check with its status (or severity when it failed), id, benchmark item, title, what was
+// found and the fix.
+func writeChecks(w io.Writer, ms []inventory.Misconfiguration) {
+	counts := map[string]int{}
+	for _, m := range ms {
+		counts[m.Status]++
+	}
+	fmt.Fprintf(w, "\n%s (%s): %d failed, %d passed, %d could not be evaluated\n", ms[0].Target, ms[0].Kind,
+		counts[inventory.CheckFail], counts[inventory.CheckPass], counts[inventory.CheckError])
+	for _, m := range ms {
+		status := m.Severity
+		if m.Status != inventory.CheckFail {
+			status = strings.ToUpper(m.Status)
+		}
+		ref := ""
+		if len(m.References) > 0 {
+			ref = " [" + strings.TrimPrefix(m.References[0], "CIS Docker Benchmark v1.6.0 ") + "]"
+		}
+		fmt.Fprintf(w, "  %-8s %-10s %s%s\n", status, m.ID, m.Title, ref)
+		if m.Message != "" {
+			fmt.Fprintf(w, "  %-8s %-10s %s\n", "", "", m.Message)
+		}
+		if m.Status == inventory.CheckFail && m.Resolution != "" {
+			fmt.Fprintf(w, "  %-8s %-10s fix: %s\n", "", "", m.Resolution)
+		}
+	}
 }
