@@ -43,6 +43,7 @@ still reported. Several containers give one report each, one after another.`,
 			if err := v.validate(); err != nil {
 				return err
 			}
+			f.scanners = v.scanners
 			if all == (len(args) > 0) {
 				return errors.New("name containers, or pass --all for every running container")
 			}

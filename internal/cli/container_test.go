@@ -60,12 +60,20 @@ func TestContainerDrift(t *testing.T) {
 	}
 	dockertest.Exec(t, e, id, client.ExecCreateOptions{Cmd: []string{"mkdir", "-p", "/srv/app"}})
 	copyInto(t, e, id, "/srv/app", "package-lock.json", lock)
+	// A made-up GitHub token, built at run time so the source holds no secret-shaped text.
+	copyInto(t, e, id, "/root", "creds", []byte("token: ghp_"+"R7xk2Lq9Wm4Zt8Vb3Np6Hs1Jd5Fg0Ya2Ce4u\n"))
 	g := testGlobals(t)
 	ctx := context.Background()
 
-	inv, err := g.scanContainer(ctx, e, name, testImageFlags(), containerOpts{drift: true, image: true})
+	flags := testImageFlags()
+	flags.scanners = []string{"vuln", "secret"}
+	inv, err := g.scanContainer(ctx, e, name, flags, containerOpts{drift: true, image: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(inv.Secrets) != 1 || inv.Secrets[0].Path != "/root/creds" || inv.Secrets[0].RuleID != "github-pat" ||
+		inv.Secrets[0].Layer == nil || !strings.Contains(inv.Secrets[0].Layer.CreatedBy, "changes in container") {
+		t.Errorf("secrets %+v, want the token written into the running container, in its changes", inv.Secrets)
 	}
 	var npm, apk []string
 	for _, p := range inv.Packages {
