@@ -35,7 +35,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "python" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 // kind is the format of a claimed file.
 type kind int
@@ -68,6 +68,10 @@ func kindOf(p string, isDir bool) kind {
 	case strings.HasSuffix(base, ".egg-info") && len(base) > len(".egg-info"):
 		// distutils and old setuptools write the metadata as a file of that name.
 		return kindMetadata
+	case insideInstalledTree(p):
+		// A lock or requirements file shipped inside an installed distribution or a
+		// documentation folder is that project's development setup, not what is installed.
+		return kindNone
 	case base == "poetry.lock":
 		return kindPoetry
 	case base == "Pipfile.lock":
@@ -78,6 +82,13 @@ func kindOf(p string, isDir bool) kind {
 		return kindRequirements
 	}
 	return kindNone
+}
+
+// insideInstalledTree reports whether p lies under a site-packages or dist-packages folder
+// or under usr/share/doc.
+func insideInstalledTree(p string) bool {
+	return strings.Contains(p, "site-packages/") || strings.Contains(p, "dist-packages/") ||
+		strings.HasPrefix(p, "usr/share/doc/")
 }
 
 // Claims implements analyzer.Analyzer.

@@ -255,6 +255,12 @@ func TestClaims(t *testing.T) {
 		"a/uv.lock":                 true,
 		"a/pyproject.toml":          false,
 		"usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA~": false,
+		// Development files shipped inside installed distributions or docs.
+		"usr/lib/python3/dist-packages/foo/requirements.txt":                false,
+		"app/.venv/lib/python3.11/site-packages/foo/tests/requirements.txt": false,
+		"app/.venv/lib/python3.11/site-packages/foo/poetry.lock":            false,
+		"usr/share/doc/python3-pip/requirements.txt":                        false,
+		"app/.venv/lib/python3.11/site-packages/foo-1.0.dist-info/METADATA": true,
 	} {
 		if got := a.Claims(p, nil); got != want {
 			t.Errorf("Claims(%q) = %v, want %v", p, got, want)

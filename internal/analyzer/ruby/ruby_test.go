@@ -157,6 +157,11 @@ func TestClaims(t *testing.T) {
 		"src/mygem/mygem.gemspec": false,
 		"app/Gemfile.lock":        true,
 		"app/Gemfile":             false,
+		"usr/lib/ruby/gems/3.1.0/gems/rbs-2.1.0/steep/Gemfile.lock": false,
+		"app/vendor/bundle/ruby/3.1.0/gems/puma-5.6.4/Gemfile.lock": false,
+		"usr/share/doc/ruby-foo/examples/Gemfile.lock":              false,
+		"gems/Gemfile.lock":         true,
+		"srv/gems/app/Gemfile.lock": true,
 		"usr/lib/ruby/gems/3.1.0/specifications/default/openssl-3.0.1.gemspec.orig": false,
 	} {
 		if got := a.Claims(p, nil); got != want {
