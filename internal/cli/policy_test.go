@@ -216,6 +216,11 @@ func TestPolicySortAndVEXOut(t *testing.T) {
 	if code != 0 {
 		t.Errorf("the VEX out document did not suppress the critical finding: exit %d: %s", code, stderr)
 	}
+	for _, f := range scanInv(t, out).Vulnerabilities {
+		if f.ID == "GHSA-xvch-5gv4-984h" && (f.Suppressed == nil || f.Suppressed.Kind != "vex" || f.Suppressed.Source != vexOut) {
+			t.Errorf("%s: %+v", f.ID, f.Suppressed)
+		}
+	}
 }
 
 func TestFixPlanFlag(t *testing.T) {

@@ -92,6 +92,8 @@ func ParseVEX(data []byte, source string) (*VEXDocument, error) {
 	var doc *VEXDocument
 	var err error
 	switch {
+	case contextIsLegacyOpenVEX(probe.Context):
+		doc, err = parseOpenVEX001(data)
 	case contextIsOpenVEX(probe.Context):
 		doc, err = parseOpenVEX(data)
 	case strings.EqualFold(probe.BOMFormat, "CycloneDX"):
@@ -138,6 +140,56 @@ func contextIsOpenVEX(c any) bool {
 		}
 	}
 	return false
+}
+
+// contextIsLegacyOpenVEX recognises OpenVEX v0.0.1, whose statements name the
+// vulnerability and products as plain strings.
+func contextIsLegacyOpenVEX(c any) bool {
+	s, ok := c.(string)
+	return ok && (s == vex.Context || s == vex.Context+"/v0.0.1")
+}
+
+// openVEX001 is the OpenVEX v0.0.1 document (the first published version of the spec).
+type openVEX001 struct {
+	Timestamp  *time.Time `json:"timestamp"`
+	Statements []struct {
+		Vulnerability   string     `json:"vulnerability"`
+		Timestamp       *time.Time `json:"timestamp"`
+		Products        []string   `json:"products"`
+		Subcomponents   []string   `json:"subcomponents"`
+		Status          string     `json:"status"`
+		StatusNotes     string     `json:"status_notes"`
+		Justification   string     `json:"justification"`
+		ImpactStatement string     `json:"impact_statement"`
+		ActionStatement string     `json:"action_statement"`
+	} `json:"statements"`
+}
+
+func parseOpenVEX001(data []byte) (*VEXDocument, error) {
+	var v openVEX001
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("OpenVEX v0.0.1: %w", jsonErrorAt(data, err))
+	}
+	doc := &VEXDocument{Format: FormatOpenVEX}
+	for i, s := range v.Statements {
+		st := VEXStatement{Vulnerability: s.Vulnerability, Status: s.Status, Justification: s.Justification,
+			Detail: cmpOr(s.ImpactStatement, s.StatusNotes, s.ActionStatement)}
+		switch {
+		case s.Timestamp != nil:
+			st.Timestamp = *s.Timestamp
+		case v.Timestamp != nil:
+			st.Timestamp = *v.Timestamp
+		}
+		for _, p := range s.Products {
+			st.Products = append(st.Products, VEXProduct{ID: p, Subcomponents: s.Subcomponents})
+		}
+		if w := st.check(); w != "" {
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("statement %d: %s", i+1, w))
+			continue
+		}
+		doc.Statements = append(doc.Statements, st)
+	}
+	return doc, nil
 }
 
 // parseOpenVEX reads an OpenVEX document with github.com/openvex/go-vex.

@@ -46,6 +46,10 @@ func TestVEXDocuments(t *testing.T) {
 			"GHSA-vh95-rmgr-6w4m suppressed fixed",        // resolved, purl ref
 			"GHSA-wf5p-g6vw-rhxx annotated affected",      // exploitable, bom-ref
 		}, 2, map[string]string{"GHSA-4w2v-q235-vp99": "code_not_reachable: axios is only used against our own API host; redirects are not followed"}},
+		{"legacy.openvex-v0.0.1.json", FormatOpenVEX, []string{
+			"GHSA-4w2v-q235-vp99 suppressed not_affected",
+			// The minimist statement is about the image pkg:oci/npmvuln; the scan is of a folder.
+		}, 0, map[string]string{"GHSA-4w2v-q235-vp99": "vulnerable_code_not_in_execute_path"}},
 		{"app.csaf-vex.json", FormatCSAF, []string{
 			"GHSA-29mw-wpgm-hmr9 suppressed not_affected", // relationship product: lodash in npmvuln
 			"GHSA-35jh-r3h4-6jhm suppressed fixed",
@@ -206,7 +210,7 @@ func TestVEXOutRoundTrip(t *testing.T) {
 
 func TestVEXTestdataIsValidJSON(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "vex", "*.json"))
-	if len(files) != 3 {
+	if len(files) != 4 {
 		t.Fatalf("found %d VEX documents", len(files))
 	}
 	for _, f := range files {
@@ -214,5 +218,19 @@ func TestVEXTestdataIsValidJSON(t *testing.T) {
 		if err != nil || !json.Valid(data) {
 			t.Errorf("%s: not valid JSON (%v)", f, err)
 		}
+	}
+}
+
+func TestLegacyOpenVEXImageProduct(t *testing.T) {
+	doc, err := LoadVEX(filepath.Join("testdata", "vex", "legacy.openvex-v0.0.1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := loadScan(t)
+	inv.Target = inventory.Target{Name: "app.tar", Kind: "image", RepoTags: []string{"registry.example.com/npmvuln:1.0"}}
+	Apply(inv, Options{VEX: []*VEXDocument{doc}, Now: fixedNow})
+	want := []string{"GHSA-4w2v-q235-vp99 suppressed not_affected", "GHSA-vh95-rmgr-6w4m suppressed fixed"}
+	if got := vexOutcome(inv); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
