@@ -200,7 +200,7 @@ func Match(ctx context.Context, db Source, inv *inventory.Inventory, opts Option
 		for _, name := range l.names {
 			for _, a := range known[l.ns][name] {
 				key := seenKey{a.VulnID, a.Source}
-				if seen[key] {
+				if seen[key] || !appliesToPlatform(p, &a) {
 					continue
 				}
 				installed := installedVersion(p, name)
@@ -314,6 +314,16 @@ var languageNamespaces = map[string]string{
 	inventory.TypeCargo:    "crates.io",
 	inventory.TypeComposer: "packagist",
 	inventory.TypeNuGet:    "nuget",
+}
+
+// appliesToPlatform reports whether an affected row limited to some platforms (the Go
+// vulnerability database's goos/goarch) applies to the program the package was found in.
+func appliesToPlatform(p *inventory.Package, a *vulndb.Affected) bool {
+	if p.Platform == "" {
+		return true
+	}
+	goos, goarch, _ := strings.Cut(p.Platform, "/")
+	return a.AppliesTo(goos, goarch)
 }
 
 // installedVersion is the version compared with advisories: for a dpkg source-package

@@ -93,6 +93,9 @@ type Package struct {
 	Maintainer    string   `json:"maintainer,omitempty"`
 	// Modularity is the rpm module label (name:stream:version:context), when set.
 	Modularity string `json:"modularityLabel,omitempty"`
+	// Platform is the os/arch a program was built for (Go binaries: GOOS/GOARCH), when
+	// known; matching leaves out vulnerabilities limited to other platforms.
+	Platform string `json:"platform,omitempty"`
 	// Dependency is direct or transitive when a lock file or manifest says so; Dev marks
 	// development-only dependencies (npm devDependencies, composer require-dev, ...).
 	Dependency string `json:"dependency,omitempty"`

@@ -98,8 +98,45 @@ type Affected struct {
 	Status   string   `json:"status"`
 	// Severity is the distro's own rating of this vulnerability for this package, if any.
 	Severity *Severity `json:"severity,omitempty"`
+	// Platforms limits the row to programs built for some platforms (the Go vulnerability
+	// database's ecosystem_specific.imports[].goos/goarch): it applies to a program built for
+	// os/arch when any entry matches. Empty means every platform.
+	Platforms []Platform `json:"platforms,omitempty"`
 	// Source is the feed that said it (filled by the builder when empty).
 	Source string `json:"source"`
+}
+
+// Platform is one set of operating systems and architectures, as Go names them (GOOS,
+// GOARCH). An empty list matches every value.
+type Platform struct {
+	OS   []string `json:"os,omitempty"`
+	Arch []string `json:"arch,omitempty"`
+}
+
+// AppliesTo reports whether the row applies to a program built for goos/goarch; an empty
+// goos or goarch (not known) matches every entry.
+func (a *Affected) AppliesTo(goos, goarch string) bool {
+	if len(a.Platforms) == 0 {
+		return true
+	}
+	for _, p := range a.Platforms {
+		if matchesAny(goos, p.OS) && matchesAny(goarch, p.Arch) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchesAny(v string, list []string) bool {
+	if v == "" || len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // EPSS is the exploit prediction score of one CVE.

@@ -130,7 +130,8 @@ func ReaderAt(r io.Reader) (io.ReaderAt, error) {
 var ErrNotGo = errors.New("not a Go executable")
 
 // Parse reads the Go build information of an executable and returns its modules: the
-// main module (when it has a real version, not "(devel)"), each dependency, and "stdlib".
+// main module (when it has a real version, not "(devel)"), each dependency, and "stdlib",
+// each with the GOOS/GOARCH it was built for as Platform.
 // Warnings name what could not be reported (a Go version that is not a release, say).
 func Parse(r io.ReaderAt) ([]inventory.Package, []string, error) {
 	head := make([]byte, 4)
@@ -197,7 +198,29 @@ func packages(bi *buildinfo.BuildInfo) ([]inventory.Package, []string, error) {
 	if len(pkgs) == 0 && len(warnings) == 0 {
 		return nil, nil, nil
 	}
+	if platform := Platform(bi); platform != "" {
+		for i := range pkgs {
+			pkgs[i].Platform = platform
+		}
+	}
 	return pkgs, warnings, nil
+}
+
+// Platform returns "GOOS/GOARCH" from the build settings (recorded since Go 1.18), or "".
+func Platform(bi *buildinfo.BuildInfo) string {
+	var goos, goarch string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "GOOS":
+			goos = s.Value
+		case "GOARCH":
+			goarch = s.Value
+		}
+	}
+	if goos == "" || goarch == "" || strings.ContainsAny(goos+goarch, "/ ") {
+		return ""
+	}
+	return goos + "/" + goarch
 }
 
 func validModule(path, version string) bool {

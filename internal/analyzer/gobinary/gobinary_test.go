@@ -123,6 +123,9 @@ func TestFixture(t *testing.T) {
 		if p.Name == "stdlib" && p.PURL != "pkg:golang/stdlib@v1.26.8" {
 			t.Errorf("purl %s", p.PURL)
 		}
+		if p.Platform != "linux/amd64" {
+			t.Errorf("%s: platform %q", p.Name, p.Platform)
+		}
 	}
 }
 
@@ -164,24 +167,26 @@ func TestBuiltVariants(t *testing.T) {
 	goCmd := goCommand(t)
 	dir := t.TempDir()
 	variants := []struct {
-		name   string
-		env    []string
-		args   []string
-		format string
+		name     string
+		env      []string
+		args     []string
+		format   string
+		platform string
 	}{
-		{"plain", []string{"CGO_ENABLED=0"}, nil, FormatELF},
-		{"stripped", []string{"CGO_ENABLED=0"}, []string{"-ldflags=-s -w"}, FormatELF},
-		{"pie", nil, []string{"-buildmode=pie", "-ldflags=-s -w"}, FormatELF},
-		{"windows.exe", []string{"GOOS=windows", "GOARCH=amd64"}, []string{"-ldflags=-s -w"}, FormatPE},
-		{"darwin", []string{"GOOS=darwin", "GOARCH=arm64"}, []string{"-ldflags=-s -w"}, FormatMachO},
+		{"plain", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}, nil, FormatELF, "linux/amd64"},
+		{"stripped", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, []string{"-ldflags=-s -w"}, FormatELF, "linux/arm64"},
+		{"pie", nil, []string{"-buildmode=pie", "-ldflags=-s -w"}, FormatELF, runtime.GOOS + "/" + runtime.GOARCH},
+		{"windows.exe", []string{"GOOS=windows", "GOARCH=amd64"}, []string{"-ldflags=-s -w"}, FormatPE, "windows/amd64"},
+		{"darwin", []string{"GOOS=darwin", "GOARCH=arm64"}, []string{"-ldflags=-s -w"}, FormatMachO, "darwin/arm64"},
 	}
 	if _, err := exec.LookPath("cc"); err == nil {
 		variants = append(variants, struct {
-			name   string
-			env    []string
-			args   []string
-			format string
-		}{"external", []string{"CGO_ENABLED=1"}, []string{"-ldflags=-linkmode=external"}, FormatELF})
+			name     string
+			env      []string
+			args     []string
+			format   string
+			platform string
+		}{"external", []string{"CGO_ENABLED=1"}, []string{"-ldflags=-linkmode=external"}, FormatELF, runtime.GOOS + "/" + runtime.GOARCH})
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
@@ -205,6 +210,11 @@ func TestBuiltVariants(t *testing.T) {
 			}
 			if gv := goVersionM(t, goCmd, out); !slices.Equal(got, gv) {
 				t.Errorf("packages differ from go version -m\n got %v\n go %v", got, gv)
+			}
+			for _, p := range f.Packages {
+				if p.Platform != v.platform {
+					t.Errorf("%s: platform %q, want %q", p.Name, p.Platform, v.platform)
+				}
 			}
 			if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "example.com/local v0.0.0 is replaced by the folder ./local") {
 				t.Errorf("warnings %q", f.Warnings)

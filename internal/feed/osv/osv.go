@@ -265,6 +265,9 @@ func affected(id string, af *osvAffected) (vulndb.Affected, bool) {
 	if len(out.Ranges) == 0 && len(out.Versions) == 0 {
 		return vulndb.Affected{}, false
 	}
+	if ns == "go" {
+		out.Platforms = goPlatforms(&af.EcosystemSpecific)
+	}
 	for _, r := range out.Ranges {
 		if r.Fixed != "" && r.Type != "GIT" {
 			out.Status = vulndb.StatusFixed
@@ -380,4 +383,19 @@ func trimCompression(name string) string {
 		}
 	}
 	return name
+}
+
+// goPlatforms returns the platforms a Go vulnerability database entry is limited to: one
+// per affected import path. When any import path has no limit, or none is listed, the
+// entry applies everywhere and nil is returned.
+func goPlatforms(g *goSpecific) []vulndb.Platform {
+	var out []vulndb.Platform
+	for _, imp := range g.Imports {
+		p := vulndb.Platform{OS: imp.GOOS.strings(), Arch: imp.GOARCH.strings()}
+		if len(p.OS) == 0 && len(p.Arch) == 0 {
+			return nil
+		}
+		out = append(out, p)
+	}
+	return out
 }

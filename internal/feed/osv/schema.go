@@ -36,7 +36,33 @@ type osvAffected struct {
 	} `json:"package" yaml:"package"`
 	Ranges   []osvRange `json:"ranges" yaml:"ranges"`
 	Versions textList   `json:"versions" yaml:"versions"`
+	// EcosystemSpecific is read for the Go vulnerability database's platform limits.
+	EcosystemSpecific goSpecific `json:"ecosystem_specific" yaml:"ecosystem_specific"`
 }
+
+// goSpecific is the Go vulnerability database's ecosystem_specific object: the affected
+// packages (import paths), each possibly limited to some GOOS and GOARCH values. Other
+// sources put other things there, which read as empty.
+type goSpecific struct {
+	Imports []struct {
+		GOOS   textList `json:"goos"`
+		GOARCH textList `json:"goarch"`
+	} `json:"imports"`
+}
+
+// goSpecificFields has goSpecific's fields without its decoding methods.
+type goSpecificFields goSpecific
+
+func (g *goSpecific) UnmarshalJSON(b []byte) error {
+	var fields goSpecificFields
+	if json.Unmarshal(b, &fields) == nil {
+		*g = goSpecific(fields)
+	}
+	return nil
+}
+
+// UnmarshalYAML ignores the object: only the Go database (JSON) has platform limits.
+func (g *goSpecific) UnmarshalYAML(*yaml.Node) error { return nil }
 
 type osvRange struct {
 	Type   text              `json:"type" yaml:"type"`
