@@ -86,7 +86,7 @@ func NewWithLimits(l Limits) *Analyzer {
 func (*Analyzer) Name() string { return "java" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 2 }
+func (*Analyzer) Version() int { return 3 }
 
 // archiveExts are the zip-based Java archive kinds read: jar, web (war), enterprise (ear),
 // persistence (par) and Jenkins plugin (hpi, jpi) archives.
@@ -103,14 +103,16 @@ func kind(p string) string {
 	switch {
 	case IsArchive(base):
 		return "archive"
-	case base == "gradle.lockfile", base == "buildscript-gradle.lockfile", base == "settings-gradle.lockfile":
-		return "gradle"
-	case strings.HasSuffix(base, ".lockfile") && strings.Contains("/"+p, "/gradle/dependency-locks/"):
+	case base == "gradle.lockfile", base == "buildscript-gradle.lockfile", base == "settings-gradle.lockfile",
+		strings.HasSuffix(base, ".lockfile") && strings.Contains("/"+p, "/gradle/dependency-locks/"):
+		if insideInstalledTree(p) {
+			return ""
+		}
 		return "gradle"
 	case base == "pom.xml":
 		// A pom.xml next to pom.properties in an exploded jar describes a dependency, not a
 		// project being built; Maven's local repository stores poms as *.pom, not pom.xml.
-		if strings.Contains("/"+p, "/META-INF/maven/") {
+		if strings.Contains("/"+p, "/META-INF/maven/") || insideInstalledTree(p) {
 			return ""
 		}
 		return "pom"
@@ -118,6 +120,17 @@ func kind(p string) string {
 		return "pomprops"
 	}
 	return ""
+}
+
+// insideInstalledTree reports whether p lies inside another ecosystem's installed packages
+// (node_modules, Python site-packages or dist-packages, Ruby gems) or under usr/share/doc:
+// a pom.xml or Gradle lock file there is the development setup of that package (React
+// Native modules ship their Android build files), not what is installed.
+func insideInstalledTree(p string) bool {
+	p = "/" + p
+	return strings.Contains(p, "/node_modules/") || strings.Contains(p, "/site-packages/") ||
+		strings.Contains(p, "/dist-packages/") || strings.Contains(p, "/gems/") ||
+		strings.HasPrefix(p, "/usr/share/doc/")
 }
 
 // Claims implements analyzer.Analyzer: Java archives by extension, gradle.lockfile (and the
