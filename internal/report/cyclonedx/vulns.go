@@ -472,9 +472,10 @@ func sortedSet(ss []string) []string {
 	return slices.Compact(out)
 }
 
-// analysis is the impact analysis of a vulnerability from the VEX statements that suppress
-// its findings: present when every finding of the vulnerability is suppressed by VEX with
-// the same state, since CycloneDX has one analysis per vulnerability. OpenVEX and CSAF
+// analysis is the impact analysis of a vulnerability from the VEX statements about its
+// findings (those that suppress them, and those that do not, affected or
+// under_investigation, in Finding.VEX): present when every finding of the vulnerability has
+// a VEX statement with the same state, since CycloneDX has one analysis per vulnerability. OpenVEX and CSAF
 // statuses and justifications are mapped to CycloneDX's; the statement itself is kept in
 // detail. Other suppressions (ignore files, policy) are not impact analyses and only show
 // in the shipshape:suppressed properties.
@@ -482,6 +483,9 @@ func analysis(fs []*inventory.Finding) *cdx.VulnerabilityAnalysis {
 	var out *cdx.VulnerabilityAnalysis
 	for _, f := range fs {
 		s := f.Suppressed
+		if s == nil || s.Kind != "vex" {
+			s = f.VEX
+		}
 		if s == nil || s.Kind != "vex" {
 			return nil
 		}

@@ -9,7 +9,7 @@ import (
 // not be evaluated, and one an ignore file suppresses) and of the image config and a layer,
 // secrets in the application layer (one suppressed), licence findings of packages and of a
 // licence file, risk scores on the findings, a finding suppressed by a VEX statement and one
-// by an ignore file. The checks and their wording are modelled on common Dockerfile and
+// by an ignore file, and a VEX statement that does not suppress (under_investigation). The checks and their wording are modelled on common Dockerfile and
 // secret rules; the risk scores are illustrative.
 func DebianChecks() *inventory.Inventory {
 	inv := DebianVulns()
@@ -34,6 +34,8 @@ func DebianChecks() *inventory.Inventory {
 		case "CVE-2023-45853":
 			f.Suppressed = &inventory.Suppression{Kind: "vex", Source: "app.openvex.json",
 				Statement: "not_affected", Reason: "vulnerable_code_not_in_execute_path"}
+		case "CVE-2024-2398":
+			f.VEX = &inventory.Suppression{Kind: "vex", Source: "app.openvex.json", Statement: "under_investigation"}
 		case "CVE-2010-4756":
 			f.Suppressed = &inventory.Suppression{Kind: "ignore", Source: ".shipshapeignore.yaml",
 				Statement: "id: CVE-2010-4756", Reason: "glob() is never called with user input", Expires: "2027-06-30"}
