@@ -61,6 +61,10 @@ type globals struct {
 	dockerEngine *docker.Lazy
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// template is --template (for --format template); templateSrc and templateName what
+	// it loaded (output.go).
+	template, templateSrc, templateName string
+	templateLoaded                      bool
 	// findingOrder, when set (--sort-by), orders vulnerability findings in reports.
 	findingOrder func(a, b inventory.Finding) int
 }
@@ -121,16 +125,21 @@ func newRoot(g *globals) *cobra.Command {
 		Short: "Scan container images, root filesystems and source trees",
 		Long: `shipshape finds what is inside container images, root filesystems and source trees:
 the operating system, its packages and the layer that brought each one in, and writes
-it as a table, shipshape JSON, CycloneDX or SPDX.`,
+it as a table, shipshape JSON, CycloneDX, SPDX, SARIF, a GitLab container-scanning report,
+JUnit XML, a self-contained HTML page, or through a Go template (docs/formats.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyEnv(cmd)
+			if err := applyEnv(cmd); err != nil {
+				return err
+			}
+			return g.checkOutputFlags()
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.format, "format", "f", "table", "output format: "+formatNames())
 	pf.StringVarP(&g.output, "output", "o", "", "write the report to this file instead of standard output")
+	pf.StringVar(&g.template, "template", "", "Go template for --format template: @FILE or the template itself")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no warnings")
 	pf.BoolVar(&g.debug, "debug", false, "print debug information to standard error")
 	pf.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(), "folder for the layer cache")

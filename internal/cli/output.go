@@ -15,6 +15,8 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/report"
 	"github.com/shipshape-dev/shipshape/internal/report/cyclonedx"
 	"github.com/shipshape-dev/shipshape/internal/report/gitlab"
+	"github.com/shipshape-dev/shipshape/internal/report/gotemplate"
+	"github.com/shipshape-dev/shipshape/internal/report/htmlreport"
 	"github.com/shipshape-dev/shipshape/internal/report/jsonreport"
 	"github.com/shipshape-dev/shipshape/internal/report/junit"
 	"github.com/shipshape-dev/shipshape/internal/report/sarif"
@@ -33,6 +35,8 @@ var writers = map[string]writerFunc{
 	"sarif":     sarif.Write,
 	"gitlab":    gitlab.Write,
 	"junit":     junit.Write,
+	"html":      htmlreport.Write,
+	"template":  gotemplate.Write,
 }
 
 func formatNames() string {
@@ -55,6 +59,12 @@ func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
 	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
 		opts.Color = true
 	}
+	if format == "template" {
+		if err := g.loadTemplate(); err != nil {
+			return err
+		}
+		opts.Template, opts.TemplateName = g.templateSrc, g.templateName
+	}
 	switch format {
 	case "spdx-json", "gitlab", "junit":
 		// SPDX and GitLab require a creation time, and JUnit suites are stamped with it;
@@ -70,6 +80,40 @@ func (g *globals) writeReport(inv *inventory.Inventory, format string) error {
 		return err
 	}
 	return writeFileAtomic(g.output, buf.Bytes())
+}
+
+// loadTemplate reads --template once: "@FILE" names a file, anything else is the template
+// itself. The template is parsed here, so that a broken one is reported with its line
+// before any scanning starts (see checkOutputFlags).
+func (g *globals) loadTemplate() error {
+	if g.templateLoaded {
+		return nil
+	}
+	src, name := g.template, "--template"
+	if file, ok := strings.CutPrefix(g.template, "@"); ok {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("reading the --template file: %w", err)
+		}
+		src, name = string(data), file
+	}
+	if _, err := gotemplate.Parse(name, src); err != nil {
+		return fmt.Errorf("--template %s: %w", name, err)
+	}
+	g.templateSrc, g.templateName, g.templateLoaded = src, name, true
+	return nil
+}
+
+// checkOutputFlags refuses, before any work, a --template without --format template and a
+// --format template whose template is missing or does not parse.
+func (g *globals) checkOutputFlags() error {
+	if g.format != "template" {
+		if g.template != "" {
+			return fmt.Errorf("--template needs --format template (the format is %q)", g.format)
+		}
+		return nil
+	}
+	return g.loadTemplate()
 }
 
 func writeFileAtomic(path string, data []byte) error {

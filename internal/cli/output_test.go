@@ -116,4 +116,68 @@ func TestReportFormatsToFiles(t *testing.T) {
 			t.Errorf("junit = %+v", doc)
 		}
 	})
+
+	t.Run("html", func(t *testing.T) {
+		page := string(out("html"))
+		if !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.Contains(page, `id="findings-table"`) ||
+			strings.Count(page, `data-kind="vulnerability"`) != len(js.Vulnerabilities) {
+			t.Errorf("html page: %d vulnerability rows, want %d", strings.Count(page, `data-kind="vulnerability"`), len(js.Vulnerabilities))
+		}
+		if strings.Contains(page, "src=") || strings.Contains(page, "<link") {
+			t.Error("the page loads something")
+		}
+	})
+
+	t.Run("template", func(t *testing.T) {
+		tpl := filepath.Join(dir, "ids.tpl")
+		if err := os.WriteFile(tpl, []byte("{{range .Vulnerabilities}}{{.ID}} {{.PkgName}}\n{{end}}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "ids.txt")
+		code, _, stderr := run(t, nil, "image", sample, "-f", "template", "--template", "@"+tpl, "-o", file, "--cache-dir", cache, "-q")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		data, _ := os.ReadFile(file)
+		if lines := strings.Count(string(data), "\n"); lines != len(js.Vulnerabilities) {
+			t.Errorf("%d lines, want %d", lines, len(js.Vulnerabilities))
+		}
+		// Inline template.
+		code, stdout, stderr := run(t, nil, "image", sample, "-f", "template", "--template", "{{.Target.Kind}} {{len .Packages}}", "--cache-dir", cache, "-q")
+		if code != 0 || !strings.HasPrefix(stdout, "image ") {
+			t.Errorf("inline template: exit %d, %q, %s", code, stdout, stderr)
+		}
+	})
+}
+
+// TestTemplateErrors: a broken or missing template is refused before scanning, with the
+// file and line, the error exit code and no output file.
+func TestTemplateErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.tpl")
+	os.WriteFile(bad, []byte("ok\n{{range .Vulnerabilities}}\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"parse error with line", []string{"-f", "template", "--template", "@" + bad}, "bad.tpl:3: unexpected EOF"},
+		{"missing file", []string{"-f", "template", "--template", "@" + filepath.Join(dir, "none.tpl")}, "none.tpl"},
+		{"no template", []string{"-f", "template"}, "no template given"},
+		{"template without the format", []string{"-f", "json", "--template", "{{.}}"}, "--template needs --format template"},
+		{"unknown field at run time", []string{"-f", "template", "--template", "{{.Target.Colour}}"}, "Colour"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			outFile := filepath.Join(dir, "out.txt")
+			args := append([]string{"image", sample, "-o", outFile, "--cache-dir", t.TempDir(), "-q"}, tc.args...)
+			code, _, stderr := run(t, nil, args...)
+			if code != ExitError || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, ExitError, tc.want)
+			}
+			if _, err := os.Stat(outFile); err == nil {
+				t.Error("an output file was left behind")
+			}
+		})
+	}
 }

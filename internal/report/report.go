@@ -34,6 +34,10 @@ type Options struct {
 	// FindingOrder, when set, orders vulnerability findings in place of the writer's default
 	// (the CLI's --sort-by); findings it leaves equal keep the default order.
 	FindingOrder func(a, b inventory.Finding) int
+	// Template is the Go text/template source the template writer executes, and
+	// TemplateName the name its errors are reported under (the file it came from).
+	Template     string
+	TemplateName string
 }
 
 // Tool returns the tool name (DefaultToolName when unset) and version.
