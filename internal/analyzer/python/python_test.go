@@ -236,6 +236,13 @@ func TestRequirementLines(t *testing.T) {
 	}
 }
 
+func TestRequirementsByteOrderMark(t *testing.T) {
+	pkgs, warnings, err := ParseRequirements([]byte("\ufeffDjango==3.2.4\r\nsix==1.16.0\r\n"))
+	if err != nil || len(pkgs) != 2 || pkgs[0].Name != "Django" || len(warnings) != 0 {
+		t.Errorf("%v %v %v", pkgs, warnings, err)
+	}
+}
+
 func TestClaims(t *testing.T) {
 	a := New()
 	for p, want := range map[string]bool{

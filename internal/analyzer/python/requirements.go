@@ -26,7 +26,8 @@ func ParseRequirements(data []byte) ([]inventory.Package, []string, error) {
 		unpinned []string
 		editable int
 	)
-	for _, line := range logicalLines(string(data)) {
+	// Editors on Windows often start the file with a UTF-8 byte order mark.
+	for _, line := range logicalLines(strings.TrimPrefix(string(data), "\ufeff")) {
 		line = stripComment(line)
 		if line == "" {
 			continue
