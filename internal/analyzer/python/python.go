@@ -35,7 +35,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "python" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 2 }
+func (*Analyzer) Version() int { return 3 }
 
 // kind is the format of a claimed file.
 type kind int
