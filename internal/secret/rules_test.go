@@ -1,6 +1,8 @@
 package secret
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,6 +42,19 @@ func TestRules(t *testing.T) {
 			if _, err := regexp.Compile(r.Paths); err != nil {
 				t.Errorf("%s paths: %v", r.ID, err)
 			}
+		}
+	}
+}
+
+// TestDocsListEveryRule keeps the rules table of docs/secrets.md complete.
+func TestDocsListEveryRule(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "secrets.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules() {
+		if !strings.Contains(string(doc), "| `"+r.ID+"` |") {
+			t.Errorf("docs/secrets.md does not list rule %s", r.ID)
 		}
 	}
 }

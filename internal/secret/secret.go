@@ -61,6 +61,9 @@ type Rule struct {
 	Regex string
 	// Multiline rules may match across lines, up to 64 KiB after the keyword.
 	Multiline bool
+	// Anchored rules' matches start at a keyword: the expression is tried only there (much
+	// cheaper for keywords that occur often, such as "token" or "://").
+	Anchored bool
 	// MinEntropy, when set, is the least Shannon entropy (bits per byte) of the secret.
 	MinEntropy float64
 	// Paths, when set, is a regular expression the file path must match (e.g. config files
@@ -94,7 +97,11 @@ func compile(rules []Rule) *ruleSet {
 	for i, r := range rules {
 		cr := &compiledRule{Rule: r}
 		cr.re = sync.OnceValue(func() *regexp.Regexp {
-			re := regexp.MustCompile(r.Regex)
+			src := r.Regex
+			if r.Anchored {
+				src = `^(?:` + src + `)`
+			}
+			re := regexp.MustCompile(src)
 			cr.secret = re.SubexpIndex("secret")
 			if cr.secret < 0 {
 				cr.secret = 0
@@ -173,17 +180,12 @@ func (s *Scanner) Scan(path string, data []byte) []inventory.Secret {
 		end := start + rs.m.lens[kw]
 		for _, ri := range rs.kwRules[kw] {
 			r := rs.rules[ri]
-			rg := region{start: lineStart(data, start)}
-			if r.Multiline {
-				rg.end = min(len(data), end+multilineSpan)
-			} else {
-				rg.end = lineEnd(data, end)
-			}
+			rg := r.region(data, start, end)
 			if regions == nil {
 				regions = map[int32][]region{}
 			}
 			rr := regions[ri]
-			if n := len(rr); n > 0 && rr[n-1].end >= rg.start {
+			if n := len(rr); n > 0 && !r.Anchored && rr[n-1].end >= rg.start {
 				// Hits arrive in order of position: extend the last region.
 				rr[n-1].end = max(rr[n-1].end, rg.end)
 				continue
@@ -210,7 +212,11 @@ func (s *Scanner) Scan(path string, data []byte) []inventory.Secret {
 		re := r.re()
 		for _, rg := range regions[ri] {
 			chunk := data[rg.start:rg.end]
-			for _, loc := range re.FindAllSubmatchIndex(chunk, -1) {
+			n := -1
+			if r.Anchored {
+				n = 1
+			}
+			for _, loc := range re.FindAllSubmatchIndex(chunk, n) {
 				ms := loc[0]
 				ss, se := loc[2*r.secret], loc[2*r.secret+1]
 				if ss < 0 {
@@ -256,6 +262,38 @@ func (r *compiledRule) accept(v string) bool {
 		return false
 	}
 	return !Placeholder(v)
+}
+
+// Bounds of the stretch a rule's expression looks at around a keyword found at
+// [start, end): anchored rules from the keyword on, others from up to maxBefore bytes before
+// it (moved back to a word boundary) to maxAfter bytes after it, within the line.
+const (
+	maxBefore = 256
+	maxAfter  = 1024
+)
+
+func (r *compiledRule) region(data []byte, start, end int) region {
+	ls := lineStart(data, start)
+	var rg region
+	switch {
+	case r.Anchored:
+		rg.start = start
+	default:
+		rg.start = max(ls, start-maxBefore)
+		for i := 0; i < maxBefore && rg.start > ls && isWord(data[rg.start-1]); i++ {
+			rg.start--
+		}
+	}
+	if r.Multiline {
+		rg.end = min(len(data), end+multilineSpan)
+	} else {
+		rg.end = min(lineEnd(data, end), end+maxAfter)
+	}
+	return rg
+}
+
+func isWord(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_' || b == '-' || b == '+' || b == '/' || b == '='
 }
 
 func lineStart(data []byte, i int) int {

@@ -1,0 +1,2 @@
+// a JWT starts with its header, e.g. "eyJhbGciOiJIUzI1NiJ9" (alg HS256)
+const parts = token.split(".");

@@ -1,0 +1,3 @@
+#!/bin/sh
+export HF_TOKEN=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
+python train.py

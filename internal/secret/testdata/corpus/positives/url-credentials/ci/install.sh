@@ -1,0 +1,1 @@
+pip install --index-url https://ci:YL9zklGFXHiShUO8sUNI@pypi.corp.invalid/simple corp-lib
