@@ -23,6 +23,7 @@ func newContainerCmd(g *globals) *cobra.Command {
 	f := &imageFlags{}
 	v := &vulnFlags{}
 	var all, stopped, passed, noDrift, noImage bool
+	var labels []string
 	cmd := &cobra.Command{
 		Use:   "container NAME|ID...",
 		Short: "Scan containers of the Docker Engine: runtime settings, image and filesystem changes",
@@ -54,7 +55,7 @@ still reported. Several containers give one report each, one after another.`,
 				return err
 			}
 			if all {
-				list, err := e.Containers(ctx, stopped)
+				list, err := e.Containers(ctx, stopped, labels...)
 				if err != nil {
 					return err
 				}
@@ -62,7 +63,7 @@ still reported. Several containers give one report each, one after another.`,
 					args = append(args, c.ID)
 				}
 				if len(args) == 0 {
-					fmt.Fprintln(g.stderr, "no running containers (--stopped includes stopped ones)")
+					fmt.Fprintln(g.stderr, "no matching containers (--stopped includes stopped ones)")
 					return nil
 				}
 			}
@@ -114,6 +115,7 @@ still reported. Several containers give one report each, one after another.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&all, "all", false, "scan every running container")
 	fl.BoolVar(&stopped, "stopped", false, "with --all, include stopped containers")
+	fl.StringSliceVar(&labels, "label", nil, "with --all, only containers with this label (key or key=value; repeatable)")
 	fl.BoolVar(&passed, "include-passed", false, "list the runtime checks that passed too")
 	fl.BoolVar(&noDrift, "no-drift", false, "do not scan the files changed in the container")
 	fl.BoolVar(&noImage, "no-image", false, "do not scan the container's image (runtime checks and changes only)")
@@ -192,7 +194,11 @@ func (g *globals) scanContainer(ctx context.Context, e *docker.Engine, ref strin
 	}
 	inv.Target = inventory.Target{Name: name, Kind: "container", ImageID: c.Image}
 	if img != nil {
-		inv.Target.RepoTags, inv.Target.RepoDigests, inv.Target.Platform = img.RepoTags, img.RepoDigests, img.Platform
+		inv.Target.RepoDigests, inv.Target.Platform = img.RepoDigests, img.Platform
+	}
+	if ref := c.Config.Image; ref != "" && !strings.HasPrefix(ref, "sha256:") && !strings.HasPrefix(strings.TrimPrefix(c.Image, "sha256:"), ref) {
+		// The image name the container was created from (the save by ID carries no tag).
+		inv.Target.RepoTags = []string{ref}
 	}
 	inv.Misconfigurations = runtime.Evaluate(c, o.passed)
 	inv.Sort()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,7 +95,7 @@ func TestContainerDrift(t *testing.T) {
 	if len(apk) != 14 {
 		t.Errorf("%d apk packages before the database was deleted, want the 14 of the image", len(apk))
 	}
-	if inv.Target.Kind != "container" || inv.Target.Name != name || !slices.Contains(failedIDs(inv), "SS-CT-015") {
+	if inv.Target.Kind != "container" || inv.Target.Name != name || !slices.Equal(inv.Target.RepoTags, []string{img}) || !slices.Contains(failedIDs(inv), "SS-CT-015") {
 		t.Errorf("target %+v, failed checks %v", inv.Target, failedIDs(inv))
 	}
 
@@ -174,5 +175,87 @@ func TestContainerEngineUnreachable(t *testing.T) {
 	code, out, stderr := run(t, map[string]string{"DOCKER_HOST": "unix://" + sock, "DOCKER_CONTEXT": ""}, "host", "docker", "-f", "json")
 	if code != ExitError || !strings.Contains(stderr, sock) || !strings.Contains(out, `"kind": "host"`) {
 		t.Errorf("host docker with no Engine: exit %d, stderr %q, out %q", code, stderr, out)
+	}
+}
+
+// TestContainerAll scans every running container with the test label: only those, one
+// report each, sorted by name; a stopped one joins with --stopped.
+func TestContainerAll(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Load(t, e, dockertest.AlpineImage(t, "3.12.12"), dockertest.Unique("shipshape-test/all")+":1")
+	run1 := dockertest.Unique("shipshape-test-all-a")
+	run2 := dockertest.Unique("shipshape-test-all-b")
+	stopped := dockertest.Unique("shipshape-test-all-c")
+	// A second, per-test label keeps other tests' containers out.
+	mark := dockertest.Unique("mark")
+	cfg := func() *container.Config {
+		return &container.Config{Labels: map[string]string{"dev.shipshape.mark": mark}}
+	}
+	dockertest.Run(t, e, run2, img, cfg(), nil)
+	dockertest.Run(t, e, run1, img, cfg(), nil)
+	dockertest.Create(t, e, stopped, img, cfg(), nil)
+	names := func(args ...string) []string {
+		t.Helper()
+		code, out, stderr := run(t, nil, append([]string{"container", "--all", "--label", dockertest.Label + "=1", "--label", "dev.shipshape.mark=" + mark,
+			"--scanners", "none", "--no-drift", "-f", "json", "-q"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var got []string
+		dec := json.NewDecoder(strings.NewReader(out))
+		for dec.More() {
+			var r struct{ Target inventory.Target }
+			if err := dec.Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r.Target.Name)
+		}
+		return got
+	}
+	if got, want := names(), []string{run1, run2}; !slices.Equal(got, want) {
+		t.Errorf("--all: %v, want %v", got, want)
+	}
+	want := []string{run1, run2, stopped}
+	slices.Sort(want)
+	if got := names("--stopped"); !slices.Equal(got, want) {
+		t.Errorf("--all --stopped: %v, want %v", got, want)
+	}
+}
+
+// TestContainerDriftExport: with more changed paths than docker.MaxCopies, the changes are
+// read from one export of the container's filesystem instead; the result is the same.
+func TestContainerDriftExport(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Load(t, e, dockertest.AlpineImage(t, "3.12.12"), dockertest.Unique("shipshape-test/export")+":1")
+	name := dockertest.Unique("shipshape-test-export")
+	id := dockertest.Run(t, e, name, img, nil, nil)
+	dockertest.Exec(t, e, id, client.ExecCreateOptions{Cmd: []string{"sh", "-c", fmt.Sprintf("for i in $(seq %d); do echo $i > /tmp/f$i; done; rm /etc/os-release", docker.MaxCopies+20)}})
+	lock, err := os.ReadFile(filepath.Join("testdata", "docker", "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyInto(t, e, id, "/tmp", "package-lock.json", lock)
+	changes, err := e.Changes(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) <= docker.MaxCopies {
+		t.Fatalf("only %d changes; the test needs more than %d", len(changes), docker.MaxCopies)
+	}
+	inv, err := testGlobals(t).scanContainer(context.Background(), e, name, testImageFlags(), containerOpts{drift: true, image: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var npm []string
+	for _, p := range inv.Packages {
+		if p.Type == inventory.TypeNpm && p.Location == "/tmp/package-lock.json" {
+			npm = append(npm, p.Name)
+		}
+	}
+	if len(npm) != 4 {
+		t.Errorf("npm packages from the exported changes: %v, want the 4 of the lock file", npm)
+	}
+	if inv.OS == nil || inv.OS.Source == "/etc/os-release" {
+		t.Errorf("OS %+v: the deleted /etc/os-release is still used", inv.OS)
 	}
 }

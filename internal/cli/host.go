@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,13 @@ the rights to stat them, so run it on the Engine's machine, usually as root.`,
 			}
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
+			if !filepath.IsAbs(daemonJSON) {
+				abs, err := filepath.Abs(daemonJSON)
+				if err != nil {
+					return fmt.Errorf("--daemon-json %s: %w", daemonJSON, err)
+				}
+				daemonJSON = abs
+			}
 			ep, err := docker.ResolveEndpoint(nil)
 			if err != nil {
 				return err

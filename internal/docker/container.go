@@ -23,10 +23,14 @@ type Container struct {
 	State   string
 }
 
-// Containers lists containers: running ones, or all with all set. The list is sorted by
-// name.
-func (e *Engine) Containers(ctx context.Context, all bool) ([]Container, error) {
-	res, err := e.Client.ContainerList(ctx, client.ContainerListOptions{All: all})
+// Containers lists containers: running ones, or all with all set, carrying every label
+// in labels ("key" or "key=value"). The list is sorted by name.
+func (e *Engine) Containers(ctx context.Context, all bool, labels ...string) ([]Container, error) {
+	f := client.Filters{}
+	if len(labels) > 0 {
+		f = f.Add("label", labels...)
+	}
+	res, err := e.Client.ContainerList(ctx, client.ContainerListOptions{All: all, Filters: f})
 	if err != nil {
 		return nil, wrap("listing containers", err)
 	}

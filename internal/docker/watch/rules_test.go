@@ -71,3 +71,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAlertString(t *testing.T) {
+	a := Alert{Time: "2026-11-27T03:30:12Z", Rule: "SS-W-001", Title: "Interactive shell opened in a container", Severity: "HIGH",
+		Event: "exec", Container: "web-1", Image: "alpine:3.19", Command: "sh", User: "root", TTY: true, Details: "with a terminal; program sh"}
+	want := `2026-11-27T03:30:12Z HIGH     SS-W-001: Interactive shell opened in a container (container web-1, image alpine:3.19, command "sh", user root, tty): with a terminal; program sh`
+	if got := a.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
