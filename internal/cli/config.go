@@ -6,13 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/shipshape-dev/shipshape/internal/analyzer"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/all"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/misconfig"
 	"github.com/shipshape-dev/shipshape/internal/misconfig/configfile"
+	"github.com/shipshape-dev/shipshape/internal/misconfig/imageconfig"
 )
 
 // configFlags are the flags of the config command.
@@ -206,4 +211,63 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 // loadCustomChecks loads Rego checks from files and folders.
 func loadCustomChecks(ctx context.Context, paths []string) (configfile.Custom, error) {
 	return nil, fmt.Errorf("--checks %s: custom Rego checks are not available in this build yet", strings.Join(paths, ","))
+}
+
+// withMisconfig adds the layer-level misconfiguration analyzers when they were asked for.
+func (f *imageFlags) withMisconfig(base analyzer.Set) analyzer.Set {
+	if !hasScanner(f.scanners, "misconfig") {
+		return base
+	}
+	return append(append(analyzer.Set{}, base...), all.Misconfig()...)
+}
+
+// imageMisconfig runs the image-config checks (the layer checks ran with the analyzers).
+func (g *globals) imageMisconfig(inv *inventory.Inventory, ref string, cfg *v1.ConfigFile, f *imageFlags) {
+	if !hasScanner(f.scanners, "misconfig") {
+		return
+	}
+	inv.Misconfigurations = append(inv.Misconfigurations, imageconfig.Scan(ref, cfg)...)
+}
+
+// dirMisconfig checks the Dockerfiles, compose files and manifests of a source tree.
+func (g *globals) dirMisconfig(ctx context.Context, inv *inventory.Inventory, dir, kind string, f *imageFlags) {
+	if !hasScanner(f.scanners, "misconfig") || kind != "filesystem" {
+		return
+	}
+	targets, err := configfile.Find(ctx, []string{dir}, configfile.Options{})
+	if err != nil {
+		inv.Warnings = append(inv.Warnings, inventory.Warning{Path: dir, Message: fmt.Sprintf("looking for configuration files: %v", err)})
+	}
+	res, err := configfile.Scan(ctx, targets, configfile.Options{})
+	if err != nil {
+		inv.Warnings = append(inv.Warnings, inventory.Warning{Path: dir, Message: fmt.Sprintf("checking configuration files: %v", err)})
+	}
+	for i := range res {
+		if rel, err := filepath.Rel(dir, res[i].Target); err == nil {
+			res[i].Target = filepath.ToSlash(rel)
+		}
+	}
+	inv.Misconfigurations = append(inv.Misconfigurations, res...)
+	if inv.Misconfigurations == nil {
+		inv.Misconfigurations = []inventory.Misconfiguration{}
+	}
+}
+
+// finishMisconfig keeps the failed checks of the asked severities (and the checks that could
+// not run, as warnings too), folds per-file package-cache results and sorts.
+func finishMisconfig(inv *inventory.Inventory, v *vulnFlags) {
+	if v == nil || !hasScanner(v.scanners, "misconfig") {
+		return
+	}
+	for _, m := range inv.Misconfigurations {
+		if m.Status == inventory.CheckError {
+			inv.Warnings = append(inv.Warnings, inventory.Warning{Path: m.Target, Message: m.ID + ": " + m.Message})
+		}
+	}
+	ms := imageconfig.Summarize(misconfig.Filter(inv.Misconfigurations, v.severities, false))
+	if ms == nil {
+		ms = []inventory.Misconfiguration{}
+	}
+	inv.Misconfigurations = ms
+	inv.SortChecks()
 }

@@ -1,9 +1,23 @@
 package cli
 
 import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/shipshape-dev/shipshape/internal/imagetest"
+	"github.com/shipshape-dev/shipshape/internal/inventory"
 )
 
 var configProject = filepath.Join("testdata", "config", "project")
@@ -65,5 +79,128 @@ func TestConfigBadInput(t *testing.T) {
 	code, _, errOut = run(t, nil, "config", "--severity", "HUGE", configProject)
 	if code != ExitError || !strings.Contains(errOut, "unknown severity") {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// misconfigImage writes a docker-archive: the sample Alpine image plus a layer with a setuid
+// program and apt lists, under a config that runs as root with a secret in its environment,
+// SSH exposed and no health check.
+func misconfigImage(t *testing.T) string {
+	t.Helper()
+	base, err := tarball.ImageFromPath(sample, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := imagetest.TarBytes([]imagetest.File{
+		{Name: "usr/", Type: tar.TypeDir, Mode: 0o755},
+		{Name: "usr/local/", Type: tar.TypeDir, Mode: 0o755},
+		{Name: "usr/local/bin/", Type: tar.TypeDir, Mode: 0o755},
+		{Name: "usr/local/bin/helper", Body: "\x7fELF", Mode: 0o4755},
+		{Name: "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", Body: "Origin: Debian\n", Mode: 0o644},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.Append(base, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "RUN /bin/sh -c install-helper # buildkit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Config.User = ""
+	cfg.Config.Env = append(cfg.Config.Env, "API_TOKEN=tok-8f2b1c9d4e7a")
+	cfg.Config.ExposedPorts = map[string]struct{}{"22/tcp": {}}
+	cfg.Config.Healthcheck = nil
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "misconfig.tar")
+	tag, err := name.NewTag("shipshape.test/misconfig:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(out, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestImageScannersMisconfig(t *testing.T) {
+	img := misconfigImage(t)
+	code, out, errOut := run(t, nil, "image", "--scanners", "misconfig", "-f", "json", "-q", "--no-cache", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Vulnerabilities   []any                        `json:"vulnerabilities"`
+		Misconfigurations []inventory.Misconfiguration `json:"misconfigurations"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Vulnerabilities != nil {
+		t.Error("--scanners misconfig also matched vulnerabilities")
+	}
+	var got []string
+	for _, m := range rep.Misconfigurations {
+		if m.Status != inventory.CheckFail {
+			t.Errorf("non-failure reported: %+v", m)
+		}
+		l := -1
+		if m.Layer != nil {
+			l = m.Layer.Index
+		}
+		got = append(got, m.ID+"@"+m.Target+"#"+strconv.Itoa(l))
+		if strings.Contains(m.Code+m.Message, "tok-8f2b1c9d4e7a") {
+			t.Errorf("secret in clear: %+v", m)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"SS-IC-001@" + img + "#-1",
+		"SS-IC-002@" + img + "#-1",
+		"SS-IC-006@" + img + "#-1",
+		"SS-IC-007@" + img + "#-1",
+		"SS-IC-008@/usr/local/bin/helper#2",
+		"SS-IC-009@/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease#2",
+	}
+	slices.Sort(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The gate counts misconfigurations.
+	code, _, _ = run(t, nil, "image", "--scanners", "misconfig", "--severity", "HIGH", "--exit-code", "4", "-q", "--no-cache", img)
+	if code != 4 {
+		t.Errorf("exit %d, want 4", code)
+	}
+}
+
+func TestFSScannersMisconfig(t *testing.T) {
+	code, out, errOut := run(t, nil, "fs", "--scanners", "misconfig", "-f", "json", "-q", "--no-cache", configProject)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Misconfigurations []inventory.Misconfiguration `json:"misconfigurations"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, m := range rep.Misconfigurations {
+		found[m.ID] = m.Target + ":" + strconv.Itoa(m.StartLine)
+	}
+	for id, want := range map[string]string{"SS-DF-033": "Dockerfile:3", "SS-CP-001": "docker-compose.yml:7", "SS-K8S-001": "k8s/deploy.yaml:12"} {
+		if found[id] != want {
+			t.Errorf("%s: got %q, want %q", id, found[id], want)
+		}
 	}
 }

@@ -84,7 +84,7 @@ func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
 
 func (g *globals) scanner(f *imageFlags) *layer.Scanner {
 	s := &layer.Scanner{
-		Walker:   &layer.Walker{Analyzers: f.analyzers(), Limits: layer.Limits{MaxFileSize: f.maxFileSize}},
+		Walker:   &layer.Walker{Analyzers: f.withMisconfig(f.analyzers()), Limits: layer.Limits{MaxFileSize: f.maxFileSize}},
 		Parallel: g.parallel,
 	}
 	if !g.noCache && g.cacheDir != "" {
@@ -160,6 +160,7 @@ func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*in
 		RepoDigests:    img.RepoDigests,
 		Platform:       img.Platform,
 	}
+	g.imageMisconfig(inv, ref, img.Config, f)
 	if err != nil {
 		return inv, fmt.Errorf("%s: the scan is incomplete: %w", ref, err)
 	}
@@ -174,6 +175,7 @@ func (g *globals) scanDir(ctx context.Context, dir, kind string, f *imageFlags) 
 	}
 	g.hideOSOwned(inv, f)
 	inv.Target = inventory.Target{Name: dir, Kind: kind}
+	g.dirMisconfig(ctx, inv, dir, kind, f)
 	return inv, err
 }
 
@@ -207,6 +209,7 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 		}
 		g.debugf("matched %d package(s) against the vulnerability DB in %s: %d finding(s)", len(inv.Packages), time.Since(start).Round(time.Millisecond), len(inv.Vulnerabilities))
 	}
+	finishMisconfig(inv, v)
 	if v != nil {
 		if err := g.applyPolicy(inv, &v.policy); err != nil {
 			return errors.Join(scanErr, err)

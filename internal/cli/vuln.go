@@ -37,7 +37,7 @@ type vulnFlags struct {
 
 func (f *vulnFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln"}, "what to look for: vuln, secret, license (comma separated), or none for the inventory only")
+	fl.StringSliceVar(&f.scanners, "scanners", []string{"vuln"}, "what to look for: vuln, secret, license, misconfig (comma separated), or none for the inventory only")
 	fl.StringVar(&f.dbPath, "db", "", "vulnerability DB file (default: <cache-dir>/db/shipshape.db, built from the embedded snapshot on first use)")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
 	fl.StringSliceVar(&f.ignoreStatuses, "ignore-status", nil, "leave out findings with these statuses: fixed, affected, will-not-fix, end-of-life")
@@ -62,8 +62,9 @@ func (f *vulnFlags) validate() error {
 	for _, s := range f.scanners {
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "vuln", "secret", "license", "none", "":
+		case "misconfig":
 		default:
-			return fmt.Errorf("unknown scanner %q in --scanners (this version has: vuln, secret, license, none)", s)
+			return fmt.Errorf("unknown scanner %q in --scanners (this version has: vuln, secret, license, misconfig, none)", s)
 		}
 	}
 	for _, s := range f.severities {

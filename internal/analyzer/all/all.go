@@ -8,6 +8,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/gobinary"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/imagefiles"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/java"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/osrelease"
@@ -51,4 +52,10 @@ func Default() analyzer.Set {
 // names every analyzer that ran, so results with and without them never mix.
 func Secrets(opts secret.Options) analyzer.Set {
 	return analyzer.Set{secretfiles.New(opts)}
+}
+
+// Misconfig returns the analyzers of layer-level misconfiguration checks (setuid files,
+// package caches); scans add them when --scanners has misconfig.
+func Misconfig() analyzer.Set {
+	return analyzer.Set{imagefiles.New()}
 }
