@@ -408,9 +408,16 @@ func (d *DB) Affected(ctx context.Context, namespace, pkg string) ([]Affected, e
 // package name as given. One query per 500 names keeps large inventories fast.
 func (d *DB) AffectedMany(ctx context.Context, namespace string, pkgs []string) (map[string][]Affected, error) {
 	namespace = strings.ToLower(namespace)
-	norm := map[string][]string{} // normalised -> names as given
+	norm := map[string][]string{} // normalised -> distinct names as given
+	given := map[string]bool{}
 	var keys []string
 	for _, p := range pkgs {
+		if given[p] {
+			// The same name asked for again (two versions of a package in one image) must
+			// not repeat its rows in the answer: callers loop over them per package.
+			continue
+		}
+		given[p] = true
 		n := NormalizePackage(namespace, p)
 		if _, ok := norm[n]; !ok {
 			keys = append(keys, n)

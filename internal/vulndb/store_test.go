@@ -56,6 +56,12 @@ func TestWriteAndQuery(t *testing.T) {
 	if aff, _ := db.Affected(ctx, "debian:11", "openssl"); len(aff) != 0 {
 		t.Errorf("wrong namespace matched: %+v", aff)
 	}
+	// Names asked for more than once (two versions of one package), and two spellings of
+	// one PyPI name: each name gets each row once.
+	many, err := db.AffectedMany(ctx, "pypi", []string{"Foo_Bar.baz", "foo-bar-baz", "Foo_Bar.baz", "Foo_Bar.baz", "nope"})
+	if err != nil || len(many) != 2 || len(many["Foo_Bar.baz"]) != 1 || len(many["foo-bar-baz"]) != 1 {
+		t.Errorf("AffectedMany = %+v, %v; want one row for each spelling", many, err)
+	}
 	vs, _ := db.Vulnerabilities(ctx, []string{"CVE-2024-0001", "CVE-0000-0000"})
 	if len(vs["CVE-2024-0001"]) != 1 || vs["CVE-2024-0001"][0].Severities[0].Score != 9.8 {
 		t.Errorf("vulnerabilities = %+v", vs)
