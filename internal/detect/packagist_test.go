@@ -377,4 +377,3 @@ func packagistDB(t *testing.T) *vulndb.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
