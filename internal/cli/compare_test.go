@@ -97,6 +97,7 @@ func TestCompare(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &c); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
+			validateAgainst(t, "shipshape-compare-v1.schema.json", []byte(out))
 		}
 		return code, c, stderr
 	}

@@ -245,6 +245,7 @@ func TestFixPlanFlag(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatal(err)
 	}
+	validateAgainst(t, "shipshape-fixplan-v1.schema.json", []byte(out))
 	if len(plan.Upgrades) != len(perPkg) || plan.SchemaVersion != 1 {
 		t.Fatalf("plan %+v, want one upgrade for each of %v", plan, perPkg)
 	}
