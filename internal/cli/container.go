@@ -69,8 +69,11 @@ still reported. Several containers give one report each, one after another.`,
 			}
 			var invs []*inventory.Inventory
 			var errs []error
+			// Containers of one image share one read of it.
+			images := imageCache{}
+			defer images.Close()
 			for _, ref := range args {
-				inv, err := g.scanContainer(ctx, e, ref, f, containerOpts{passed: passed, drift: !noDrift, image: !noImage})
+				inv, err := g.scanContainer(ctx, e, ref, f, containerOpts{passed: passed, drift: !noDrift, image: !noImage, images: images})
 				if err != nil {
 					errs = append(errs, err)
 					if !g.quiet {
@@ -133,6 +136,20 @@ func hasFailures(inv *inventory.Inventory) bool {
 
 type containerOpts struct {
 	passed, drift, image bool
+	// images, when set, keeps images opened for earlier containers, by image ID.
+	images imageCache
+}
+
+// imageCache holds opened images by ID for the length of a command.
+type imageCache map[string]*source.Image
+
+// Close releases every image.
+func (c imageCache) Close() error {
+	var errs []error
+	for _, img := range c {
+		errs = append(errs, img.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // scanContainer inspects one container, checks its runtime settings, and scans its image
@@ -152,12 +169,21 @@ func (g *globals) scanContainer(ctx context.Context, e *docker.Engine, ref strin
 		if err != nil {
 			return nil, err
 		}
-		img, err = source.OpenEngine(ctx, "image of container "+name, c.Image, sopts)
+		if cached, ok := o.images[c.Image]; ok {
+			img = cached
+		} else {
+			img, err = source.OpenEngine(ctx, "image of container "+name, c.Image, sopts)
+			if err == nil && o.images != nil {
+				o.images[c.Image] = img
+			}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			inv.Warnings = append(inv.Warnings, inventory.Warning{Message: fmt.Sprintf("the image %s could not be read, so its packages are missing: %v", c.Config.Image, err)})
 		} else {
-			defer img.Close()
+			if o.images == nil {
+				defer img.Close()
+			}
 			for _, l := range img.Layers {
 				specs = append(specs, layer.Spec{DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy, Open: l.Open})
 			}
