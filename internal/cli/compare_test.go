@@ -205,3 +205,44 @@ func TestCompare(t *testing.T) {
 		}
 	})
 }
+
+func TestFixPlanBase(t *testing.T) {
+	base, app, newer := compareImages(t)
+	cache := t.TempDir()
+	code, out, stderr := run(t, nil, "image", app, "--fix-plan", "--base", base, "-f", "json", "-q", "--cache-dir", cache)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	validateAgainst(t, "shipshape-fixplan-v1.schema.json", []byte(out))
+	var plan fixPlanReport
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatal(err)
+	}
+	inBase := 0
+	for _, u := range plan.Upgrades {
+		if u.Layer == nil {
+			t.Fatalf("%s: no layer", u.PkgName)
+		}
+		if u.BaseImage != (u.Layer.Index == 0) {
+			t.Errorf("%s in layer %d: baseImage %v", u.PkgName, u.Layer.Index, u.BaseImage)
+		}
+		if u.BaseImage {
+			inBase++
+		}
+	}
+	if inBase == 0 || inBase == len(plan.Upgrades) {
+		t.Errorf("%d of %d upgrades in the base; the fixture has findings in both layers", inBase, len(plan.Upgrades))
+	}
+	code, out, _ = run(t, nil, "image", app, "--fix-plan", "--base", base, "-q", "--cache-dir", cache)
+	if code != 0 || !strings.Contains(out, "base image: 0") || !strings.Contains(out, "in the base image "+base) {
+		t.Errorf("table:\n%s", out)
+	}
+	// Not built on that base: nothing is marked, and a warning says so.
+	code, out, stderr = run(t, nil, "image", app, "--fix-plan", "--base", newer, "-f", "json", "--cache-dir", cache)
+	if code != 0 || !strings.Contains(stderr, "is not built on") || strings.Contains(out, `"baseImage"`) {
+		t.Errorf("unrelated base: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := run(t, nil, "image", app, "--base", base, "-q", "--cache-dir", cache); code != ExitError || !strings.Contains(stderr, "--fix-plan") {
+		t.Errorf("--base without --fix-plan: exit %d %s", code, stderr)
+	}
+}

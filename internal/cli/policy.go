@@ -21,6 +21,9 @@ type policyFlags struct {
 	vexOut     string
 	sortBy     string
 	fixPlan    bool
+	base       string
+	// imageFlags, when set, are the image command's flags, used to open --base.
+	imageFlags *imageFlags
 
 	// loaded by load
 	ignores []*policy.IgnoreFile
@@ -34,6 +37,7 @@ func (p *policyFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&p.vexOut, "vex-out", "", "write the ignore file's decisions about the findings as an OpenVEX document to this file")
 	fl.StringVar(&p.sortBy, "sort-by", "", "order vulnerability findings by severity, risk, epss or package (default: the report's own order)")
 	fl.BoolVar(&p.fixPlan, "fix-plan", false, "print, instead of the findings, the smallest upgrade per package that fixes its findings (table or json)")
+	fl.StringVar(&p.base, "base", "", "with --fix-plan: the base image the scanned image is built on; upgrades of packages from its layers say so")
 }
 
 // load validates the flags and reads the ignore file and VEX documents, so that a broken
@@ -43,6 +47,9 @@ func (p *policyFlags) load() error {
 		if _, err := policy.FindingOrder(p.sortBy); err != nil {
 			return fmt.Errorf("--sort-by: %w", err)
 		}
+	}
+	if p.base != "" && !p.fixPlan {
+		return errors.New("--base goes with --fix-plan (to compare with a base image, use `shipshape compare BASE IMAGE --ignore-base`)")
 	}
 	p.ignores, p.vexDocs = nil, nil
 	name := p.ignoreFile

@@ -225,7 +225,9 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 	}
 	write := g.writeReport
 	if v != nil && v.policy.fixPlan {
-		write = g.writeFixPlan
+		write = func(inv *inventory.Inventory, format string) error {
+			return g.writeFixPlan(ctx, inv, format, &v.policy)
+		}
 	}
 	if err := write(inv, format); err != nil {
 		return errors.Join(err, scanErr)
@@ -267,6 +269,7 @@ then the local Docker Engine, then the registry.`,
 			defer cancel()
 			f.scanners = v.scanners
 			inv, err := g.scanImage(ctx, args[0], f)
+			v.policy.imageFlags = f
 			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}

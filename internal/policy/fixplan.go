@@ -29,8 +29,20 @@ type Upgrade struct {
 	Risk     float64 `json:"risk"`
 	// Layer is the image layer that installed the package, when known.
 	Layer *inventory.LayerRef `json:"layer,omitempty"`
+	// BaseImage is true when the package comes from the base image's layers (--base): the
+	// fix is a rebuild on a newer base rather than an upgrade in your own layers.
+	BaseImage bool `json:"baseImage,omitempty"`
 	// Note says when versions could not be compared by the ecosystem's rules.
 	Note string `json:"note,omitempty"`
+}
+
+// MarkBase sets BaseImage on the upgrades of packages from the bottom baseLayers layers.
+func MarkBase(plan []Upgrade, baseLayers int) {
+	for i := range plan {
+		if l := plan[i].Layer; l != nil && l.Index < baseLayers {
+			plan[i].BaseImage = true
+		}
+	}
 }
 
 // FixPlan returns, for every package with findings that have a fix, the smallest upgrade
