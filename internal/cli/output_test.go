@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shipshape-dev/shipshape/internal/report/reporttest"
 )
 
 // TestReportFormatsToFiles scans the sample image once per format, as a user would with
@@ -179,5 +181,95 @@ func TestTemplateErrors(t *testing.T) {
 				t.Error("an output file was left behind")
 			}
 		})
+	}
+}
+
+// TestCheckFindingsInEveryFormat scans a folder with a Dockerfile with the misconfiguration
+// scanner and checks that the SARIF, JUnit and HTML reports carry exactly the failed checks
+// the JSON report has, and that the SARIF log validates against the SARIF 2.1.0 schema.
+func TestCheckFindingsInEveryFormat(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM debian:12\nRUN apt-get update\nUSER root\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	out := func(format string) []byte {
+		t.Helper()
+		code, stdout, stderr := run(t, nil, "fs", dir, "--scanners", "misconfig", "-f", format, "--cache-dir", cache, "-q")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		return []byte(stdout)
+	}
+	var js struct {
+		Misconfigurations []struct {
+			ID        string `json:"id"`
+			Status    string `json:"status"`
+			StartLine int    `json:"startLine"`
+		} `json:"misconfigurations"`
+	}
+	if err := json.Unmarshal(out("json"), &js); err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]int{}
+	for _, m := range js.Misconfigurations {
+		if m.Status == "fail" {
+			failed[m.ID] = m.StartLine
+		}
+	}
+	if len(failed) == 0 {
+		t.Fatal("the misconfiguration scanner found nothing in the Dockerfile: the test shows nothing")
+	}
+
+	sarifLog := out("sarif")
+	schema := reporttest.Schema(t, "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+		filepath.Join("..", "report", "sarif", "testdata", "schema", "sarif-schema-2.1.0.json"))
+	reporttest.Validate(t, schema, sarifLog)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region *struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(sarifLog, &log); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(log.Runs[0].Results); got != len(failed) {
+		t.Errorf("%d SARIF results for %d failed checks", got, len(failed))
+	}
+	for _, r := range log.Runs[0].Results {
+		pl := r.Locations[0].PhysicalLocation
+		line, ok := failed[r.RuleID]
+		if !ok || !strings.HasSuffix(pl.ArtifactLocation.URI, "Dockerfile") || (line > 0 && (pl.Region == nil || pl.Region.StartLine != line)) {
+			t.Errorf("result %s at %+v, want the Dockerfile line %d", r.RuleID, pl, line)
+		}
+	}
+
+	var doc struct {
+		Suites []struct {
+			Name     string `xml:"name,attr"`
+			Failures int    `xml:"failures,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out("junit"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != 1 || !strings.HasSuffix(doc.Suites[0].Name, " misconfigurations") || doc.Suites[0].Failures != len(failed) {
+		t.Errorf("junit suites = %+v, want one with %d failures", doc.Suites, len(failed))
+	}
+
+	if page := string(out("html")); strings.Count(page, `data-kind="misconfiguration"`) != len(failed) {
+		t.Errorf("html: %d misconfiguration rows, want %d", strings.Count(page, `data-kind="misconfiguration"`), len(failed))
 	}
 }

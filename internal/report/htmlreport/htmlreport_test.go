@@ -28,9 +28,6 @@ func write(t *testing.T, inv *inventory.Inventory) []byte {
 	return buf.Bytes()
 }
 
-// voidElements have no end tag in HTML.
-var voidElements = map[string]bool{"meta": true, "br": true, "input": true, "link": true, "img": true, "hr": true}
-
 // element is what the structural check records of one element.
 type element struct {
 	name  string

@@ -290,3 +290,45 @@ func TestSchemaOpenAndStrict(t *testing.T) {
 		t.Error("schema accepts schemaVersion 2")
 	}
 }
+
+// TestCheckSections: misconfigurations, secrets and licenses are absent when their scanner
+// did not run, [] when it found nothing, and keep suppressed and passed entries.
+func TestCheckSections(t *testing.T) {
+	keys := func(inv *inventory.Inventory) map[string]json.RawMessage {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(write(t, inv, report.Options{}), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := keys(reporttest.DebianVulns())
+	for _, k := range []string{"misconfigurations", "secrets", "licenses"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("%s present although its scanner did not run", k)
+		}
+	}
+	inv := reporttest.DebianVulns()
+	inv.Misconfigurations, inv.Secrets, inv.Licenses = []inventory.Misconfiguration{}, []inventory.Secret{}, []inventory.LicenseFinding{}
+	m = keys(inv)
+	for _, k := range []string{"misconfigurations", "secrets", "licenses"} {
+		if string(m[k]) != "[]" {
+			t.Errorf("%s = %s, want []", k, m[k])
+		}
+	}
+	var r Report
+	if err := json.Unmarshal(write(t, reporttest.DebianChecks(), report.Options{}), &r); err != nil {
+		t.Fatal(err)
+	}
+	pass, suppressed := 0, 0
+	for _, c := range r.Misconfigurations {
+		if c.Status == inventory.CheckPass {
+			pass++
+		}
+		if c.Suppressed != nil {
+			suppressed++
+		}
+	}
+	if len(r.Misconfigurations) != 6 || pass != 1 || suppressed != 1 || len(r.Secrets) != 3 || r.Secrets[2].Suppressed == nil && r.Secrets[1].Suppressed == nil && r.Secrets[0].Suppressed == nil {
+		t.Errorf("checks = %+v", r.Misconfigurations)
+	}
+}
