@@ -4,6 +4,7 @@ package all
 import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/apk"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/cargo"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/composer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
@@ -39,6 +40,7 @@ func Language() analyzer.Set {
 		ruby.New(),
 		java.New(),
 		gobinary.New(),
+		cargo.New(),
 	}
 }
 
