@@ -46,6 +46,7 @@ func Apply(inv *inventory.Inventory, opts Options) Result {
 		now = opts.Now
 	}
 	t := now()
+	pc := purlCache{}
 	expiredHits := map[*IgnoreEntry]int{}
 	var expired []*IgnoreEntry
 	var live []*IgnoreEntry
@@ -79,18 +80,18 @@ func Apply(inv *inventory.Inventory, opts Options) Result {
 			continue
 		}
 		for _, e := range live {
-			if e.matchesVuln(f) {
+			if e.matchesVuln(f, pc) {
 				f.Suppressed = suppression(e)
 				break
 			}
 		}
 		for _, e := range expired {
-			if e.matchesVuln(f) {
+			if e.matchesVuln(f, pc) {
 				expiredHits[e]++
 			}
 		}
 		if f.Suppressed == nil {
-			applyVEX(f, &inv.Target, opts.VEX)
+			applyVEX(f, &inv.Target, opts.VEX, pc)
 		}
 		if f.Suppressed != nil {
 			res.Suppressed++
@@ -138,14 +139,14 @@ func Apply(inv *inventory.Inventory, opts Options) Result {
 		l := &inv.Licenses[i]
 		if l.Suppressed == nil {
 			for _, e := range live {
-				if e.matchesLicense(l) {
+				if e.matchesLicense(l, pc) {
 					l.Suppressed = suppression(e)
 					break
 				}
 			}
 		}
 		for _, e := range expired {
-			if e.matchesLicense(l) {
+			if e.matchesLicense(l, pc) {
 				expiredHits[e]++
 			}
 		}
@@ -175,14 +176,14 @@ func Apply(inv *inventory.Inventory, opts Options) Result {
 
 func (e *IgnoreEntry) kindIs(k string) bool { return e.Kind == k || e.Kind == KindAny }
 
-func (e *IgnoreEntry) matchesVuln(f *inventory.Finding) bool {
+func (e *IgnoreEntry) matchesVuln(f *inventory.Finding, pc purlCache) bool {
 	if !e.kindIs(KindVulnerability) {
 		return false
 	}
 	if e.ID != "" && !matchID(e.ID, f.ID, f.Aliases) {
 		return false
 	}
-	if e.purl != nil && !e.purl.matches(f.PkgPURL) {
+	if e.purl != nil && !e.purl.matches(f.PkgPURL, pc) {
 		return false
 	}
 	if e.Package != "" && e.Package != f.PkgName && e.Package != f.SourceName {
@@ -214,14 +215,14 @@ func (e *IgnoreEntry) matchesSecret(s *inventory.Secret) bool {
 	return e.Path == "" || globMatch(e.Path, s.Path)
 }
 
-func (e *IgnoreEntry) matchesLicense(l *inventory.LicenseFinding) bool {
+func (e *IgnoreEntry) matchesLicense(l *inventory.LicenseFinding, pc purlCache) bool {
 	if !e.kindIs(KindLicense) {
 		return false
 	}
 	if e.ID != "" && !strings.EqualFold(e.ID, l.License) {
 		return false
 	}
-	if e.purl != nil && !e.purl.matches(l.PkgPURL) {
+	if e.purl != nil && !e.purl.matches(l.PkgPURL, pc) {
 		return false
 	}
 	if e.Package != "" && e.Package != l.PkgName {

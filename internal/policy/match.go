@@ -37,13 +37,34 @@ func parsePURLPattern(s string) (purlPattern, error) {
 	return purlPattern{raw: s, p: p}, nil
 }
 
+// purlCache remembers parsed package URLs during one Apply: the same few purls are matched
+// against every ignore entry and VEX statement. A nil cache parses every time.
+type purlCache map[string]parsedPURL
+
+type parsedPURL struct {
+	p   packageurl.PackageURL
+	err error
+}
+
+func (c purlCache) parse(s string) (packageurl.PackageURL, error) {
+	if c == nil {
+		return packageurl.FromString(s)
+	}
+	if r, ok := c[s]; ok {
+		return r.p, r.err
+	}
+	p, err := packageurl.FromString(s)
+	c[s] = parsedPURL{p, err}
+	return p, err
+}
+
 // matches reports whether the package URL s falls under the pattern. A purl that does not
 // parse matches only a pattern written identically.
-func (pp purlPattern) matches(s string) bool {
+func (pp purlPattern) matches(s string, pc purlCache) bool {
 	if s == "" {
 		return false
 	}
-	q, err := packageurl.FromString(s)
+	q, err := pc.parse(s)
 	if err != nil {
 		return strings.TrimSpace(pp.raw) == s
 	}

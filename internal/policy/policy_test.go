@@ -319,7 +319,7 @@ func TestPURLPattern(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := pp.matches(tc.purl); got != tc.want {
+		if got := pp.matches(tc.purl, nil); got != tc.want {
 			t.Errorf("%s matches %s = %v, want %v", tc.pat, tc.purl, got, tc.want)
 		}
 	}

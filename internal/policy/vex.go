@@ -563,7 +563,7 @@ func parseCSAF(data []byte) (*VEXDocument, error) {
 
 // applyVEX finds the latest statement about f and records it: not_affected and fixed
 // suppress, affected and under_investigation are recorded in f.VEX.
-func applyVEX(f *inventory.Finding, target *inventory.Target, docs []*VEXDocument) {
+func applyVEX(f *inventory.Finding, target *inventory.Target, docs []*VEXDocument, pc purlCache) {
 	var best *VEXStatement
 	var bestSrc string
 	for _, d := range docs {
@@ -572,7 +572,7 @@ func applyVEX(f *inventory.Finding, target *inventory.Target, docs []*VEXDocumen
 		}
 		for i := range d.Statements {
 			s := &d.Statements[i]
-			if !s.matches(f, target) {
+			if !s.matches(f, target, pc) {
 				continue
 			}
 			if best == nil || !s.Timestamp.Before(best.Timestamp) {
@@ -603,22 +603,22 @@ func nonEmpty(ss ...string) []string {
 	return out
 }
 
-func (s *VEXStatement) matches(f *inventory.Finding, target *inventory.Target) bool {
+func (s *VEXStatement) matches(f *inventory.Finding, target *inventory.Target, pc purlCache) bool {
 	if !matchID(s.Vulnerability, f.ID, f.Aliases) && !slices.ContainsFunc(s.Aliases, func(a string) bool { return matchID(a, f.ID, f.Aliases) }) {
 		return false
 	}
 	for _, p := range s.Products {
 		if len(p.Subcomponents) == 0 {
-			if idMatchesPackage(p.ID, f.PkgPURL) || idMatchesTarget(p.ID, target) {
+			if idMatchesPackage(p.ID, f.PkgPURL, pc) || idMatchesTarget(p.ID, target) {
 				return true
 			}
 			continue
 		}
-		if p.ID != "" && !idMatchesTarget(p.ID, target) && !idMatchesPackage(p.ID, f.PkgPURL) {
+		if p.ID != "" && !idMatchesTarget(p.ID, target) && !idMatchesPackage(p.ID, f.PkgPURL, pc) {
 			continue
 		}
 		for _, sc := range p.Subcomponents {
-			if idMatchesPackage(sc, f.PkgPURL) {
+			if idMatchesPackage(sc, f.PkgPURL, pc) {
 				return true
 			}
 		}
@@ -627,15 +627,15 @@ func (s *VEXStatement) matches(f *inventory.Finding, target *inventory.Target) b
 }
 
 // idMatchesPackage reports whether a VEX product id (a purl) names the package pkgPURL.
-func idMatchesPackage(id, pkgPURL string) bool {
+func idMatchesPackage(id, pkgPURL string, pc purlCache) bool {
 	if !strings.HasPrefix(id, "pkg:") || pkgPURL == "" {
 		return false
 	}
-	pp, err := parsePURLPattern(id)
+	p, err := pc.parse(id)
 	if err != nil {
 		return false
 	}
-	return pp.matches(pkgPURL)
+	return purlPattern{raw: id, p: p}.matches(pkgPURL, pc)
 }
 
 // idMatchesTarget reports whether a VEX product id names the scanned image: a pkg:oci purl

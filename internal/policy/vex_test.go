@@ -117,7 +117,7 @@ func TestVEXTargetProduct(t *testing.T) {
 	} {
 		st := VEXStatement{Vulnerability: "CVE-2020-8203", Status: VEXNotAffected, Products: []VEXProduct{{ID: tc.product}}}
 		f := inv.Vulnerabilities[slices.IndexFunc(inv.Vulnerabilities, func(f inventory.Finding) bool { return f.ID == "GHSA-p6mc-m468-83gw" })]
-		if got := st.matches(&f, &inv.Target); got != tc.want {
+		if got := st.matches(&f, &inv.Target, nil); got != tc.want {
 			t.Errorf("%s: matches = %v, want %v", tc.product, got, tc.want)
 		}
 	}

@@ -121,7 +121,7 @@ func firstLiveEntry(f *inventory.Finding, ignores []*IgnoreFile, now time.Time) 
 		}
 		for i := range file.Entries {
 			e := &file.Entries[i]
-			if !e.Expired(now) && e.matchesVuln(f) {
+			if !e.Expired(now) && e.matchesVuln(f, nil) {
 				return e, file.Source
 			}
 		}
