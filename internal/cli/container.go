@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +14,6 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/layer"
 	"github.com/shipshape-dev/shipshape/internal/misconfig/runtime"
-	"github.com/shipshape-dev/shipshape/internal/report"
 	"github.com/shipshape-dev/shipshape/internal/source"
 )
 
@@ -234,21 +232,19 @@ func (g *globals) scanContainer(ctx context.Context, e *docker.Engine, ref strin
 	return inv, nil
 }
 
-// writeReports renders one report per inventory, one after another, and writes them at
-// once (atomically to --output).
+// writeReports renders one report per inventory (through writeReport, so every format
+// and its options behave as for images), one after another, and writes them at once
+// (atomically to --output). The table lists runtime and host checks with their status
+// where the table report leaves them out.
 func (g *globals) writeReports(invs []*inventory.Inventory, format string) error {
-	w, ok := writers[format]
-	if !ok {
-		return fmt.Errorf("unknown --format %q (choose one of %s)", format, formatNames())
-	}
-	opts := report.Options{ToolName: "shipshape", ToolVersion: Version()}
-	if format == "table" && (g.output == "" || g.output == "-") && isTerminal(g.stdout) && os.Getenv("NO_COLOR") == "" {
-		opts.Color = true
-	}
-	if format == "spdx-json" {
-		opts.Now = g.now
+	hostTable := func(inv *inventory.Inventory) bool { return format == "table" && inv.Target.Kind == "host" }
+	if len(invs) == 1 && !hostTable(invs[0]) {
+		return g.writeReport(invs[0], format)
 	}
 	var buf bytes.Buffer
+	stdout, output := g.stdout, g.output
+	g.stdout, g.output = &buf, ""
+	defer func() { g.stdout, g.output = stdout, output }()
 	for i, inv := range invs {
 		if format == "table" {
 			if i > 0 {
@@ -259,9 +255,9 @@ func (g *globals) writeReports(invs []*inventory.Inventory, format string) error
 			}
 		}
 		start := buf.Len()
-		if inv.Target.Kind != "host" || format != "table" {
-			if err := w(&buf, inv, opts); err != nil {
-				return fmt.Errorf("writing the %s report of %s: %w", format, inv.Target.Name, err)
+		if !hostTable(inv) {
+			if err := g.writeReport(inv, format); err != nil {
+				return fmt.Errorf("%s: %w", inv.Target.Name, err)
 			}
 		}
 		// Until the table report renders checks itself, list them after it.
@@ -269,11 +265,12 @@ func (g *globals) writeReports(invs []*inventory.Inventory, format string) error
 			writeChecks(&buf, inv.Misconfigurations)
 		}
 	}
-	if g.output == "" || g.output == "-" {
-		_, err := g.stdout.Write(buf.Bytes())
+	g.stdout, g.output = stdout, output
+	if output == "" || output == "-" {
+		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	return writeFileAtomic(g.output, buf.Bytes())
+	return writeFileAtomic(output, buf.Bytes())
 }
 
 // writeChecks lists runtime or host checks as readable text: a summary line, then each
