@@ -9,6 +9,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/gobinary"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/gomod"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/imagefiles"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/java"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/npm"
@@ -40,6 +41,7 @@ func Language() analyzer.Set {
 		ruby.New(),
 		java.New(),
 		gobinary.New(),
+		gomod.New(),
 		cargo.New(),
 	}
 }
