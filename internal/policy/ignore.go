@@ -125,6 +125,8 @@ const maxIgnoreFileSize = 8 << 20
 //	  - id: GPL-3.0-only
 //	    package: bash
 //
+// trivy's .trivyignore.yaml spelling is accepted too: paths: and purls: lists (an entry then
+// covers what any of them covers), expired_at: for expires: and statement: for reason:.
 // Unknown keys, entries with no criterion and bad dates are errors naming the line.
 func ParseIgnoreYAML(data []byte, source string) (*IgnoreFile, error) {
 	if len(data) > maxIgnoreFileSize {
@@ -164,36 +166,74 @@ func ParseIgnoreYAML(data []byte, source string) (*IgnoreFile, error) {
 			return nil, fmt.Errorf("ignore file %s line %d: %s must be a list of entries", source, v.Line, k.Value)
 		}
 		for _, item := range v.Content {
-			e, err := parseEntry(item, kind)
+			es, err := parseEntry(item, kind)
 			if err != nil {
 				return nil, fmt.Errorf("ignore file %s line %d: %w", source, item.Line, err)
 			}
-			f.Entries = append(f.Entries, e)
+			f.Entries = append(f.Entries, es...)
 		}
 	}
 	return f, nil
 }
 
-func parseEntry(n *yaml.Node, kind string) (IgnoreEntry, error) {
+// parseEntry reads one entry. The lists paths: and purls: (trivy's .trivyignore.yaml
+// spelling, as are expired_at: and statement:) expand into one entry per path and purl,
+// which together match what any of them matches.
+func parseEntry(n *yaml.Node, kind string) ([]IgnoreEntry, error) {
 	e := IgnoreEntry{Kind: kind, Line: n.Line}
 	if n.Kind != yaml.MappingNode {
-		return e, errors.New("an entry must be a mapping (id:, purl:, package:, path:, expires:, reason:)")
+		return nil, errors.New("an entry must be a mapping (id:, purl:, package:, path:, expires:, reason:)")
 	}
+	var paths, purls []string
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		switch key {
+		case "expired_at":
+			key = "expires"
+		case "statement":
+			key = "reason"
+		case "paths":
+			key = "path"
+		case "purls":
+			key = "purl"
+		}
+		if seen[key] {
+			return nil, fmt.Errorf("%s is given twice (as %s)", key, k.Value)
+		}
+		seen[key] = true
+		if k.Value == "paths" || k.Value == "purls" {
+			if v.Kind != yaml.SequenceNode {
+				return nil, fmt.Errorf("%s must be a list", k.Value)
+			}
+			var vals []string
+			for _, x := range v.Content {
+				if x.Kind != yaml.ScalarNode || strings.TrimSpace(x.Value) == "" {
+					return nil, fmt.Errorf("line %d: %s must hold non-empty single values", x.Line, k.Value)
+				}
+				vals = append(vals, strings.TrimSpace(x.Value))
+			}
+			if k.Value == "paths" {
+				paths = vals
+			} else {
+				purls = vals
+			}
+			continue
+		}
 		if v.Kind != yaml.ScalarNode {
-			return e, fmt.Errorf("%s must be a single value, not a list or mapping (write one entry per value)", k.Value)
+			return nil, fmt.Errorf("%s must be a single value, not a list or mapping (write one entry per value)", k.Value)
 		}
 		val := strings.TrimSpace(v.Value)
-		switch k.Value {
+		switch key {
 		case "id":
 			e.ID = val
 		case "purl":
-			e.PURL = val
+			purls = []string{val}
 		case "package":
 			e.Package = val
 		case "path":
-			e.Path = val
+			paths = []string{val}
 		case "expires":
 			e.ExpiresText = val
 		case "reason":
@@ -201,13 +241,30 @@ func parseEntry(n *yaml.Node, kind string) (IgnoreEntry, error) {
 		case "justification":
 			e.Justification = val
 		default:
-			return e, fmt.Errorf("unknown key %q (expected id, purl, package, path, expires, reason, justification)", k.Value)
+			return nil, fmt.Errorf("unknown key %q (expected id, purl, package, path, expires, reason, justification; or paths, purls, expired_at, statement)", k.Value)
 		}
 	}
-	if err := e.finish(); err != nil {
-		return e, err
+	if len(paths)*len(purls) > 10000 {
+		return nil, fmt.Errorf("%d paths times %d purls is too many combinations for one entry; split it", len(paths), len(purls))
 	}
-	return e, nil
+	if len(paths) == 0 {
+		paths = []string{""}
+	}
+	if len(purls) == 0 {
+		purls = []string{""}
+	}
+	var out []IgnoreEntry
+	for _, pu := range purls {
+		for _, pa := range paths {
+			x := e
+			x.PURL, x.Path = pu, pa
+			if err := x.finish(); err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 
 // finish validates the entry and parses its purl and expiry.

@@ -64,6 +64,9 @@ func TestIgnoreYAMLApply(t *testing.T) {
 		{"expired RFC 3339", "vulnerabilities:\n  - id: NSWG-ECO-516\n    expires: 2026-11-27T11:59:59Z\n", nil, 1},
 		{"misconfig entries leave vulnerabilities alone", "misconfigurations:\n  - id: GHSA-35jh-r3h4-6jhm\n", nil, 0},
 		{"empty file", "", nil, 0},
+		{"trivy spelling: paths and purls lists, expired_at, statement", "vulnerabilities:\n  - id: CVE-2021-44906\n    purls: [pkg:npm/axios, pkg:npm/minimist]\n    paths:\n      - \"**/minimist/**\"\n      - \"**/nosuch/**\"\n    expired_at: 2030-01-01\n    statement: argv is ours\n",
+			[]string{"GHSA-xvch-5gv4-984h ignore"}, 0},
+		{"trivy spelling: expired", "vulnerabilities:\n  - id: CVE-2021-44906\n    purls: [pkg:npm/minimist]\n    expired_at: 2020-01-01\n", nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := ParseIgnoreYAML([]byte(tc.yaml), "ignore.yaml")
@@ -130,6 +133,9 @@ func TestIgnoreYAMLErrors(t *testing.T) {
 		{"not a mapping", "- CVE-1\n", "line 1: expected a mapping"},
 		{"purl on a secret", "secrets:\n  - purl: pkg:npm/x\n", "match by id and path only"},
 		{"syntax", "vulnerabilities:\n  - id: X\n   bad", "not valid YAML"},
+		{"path twice", "vulnerabilities:\n  - id: X\n    path: a\n    paths: [b]\n", "path is given twice"},
+		{"paths not a list", "vulnerabilities:\n  - id: X\n    paths: a\n", "paths must be a list"},
+		{"bad purl in a list", "vulnerabilities:\n  - id: X\n    purls: [pkg:npm/a, nope]\n", "purl \"nope\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseIgnoreYAML([]byte(tc.yaml), "f.yaml")
