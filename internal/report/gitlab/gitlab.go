@@ -199,10 +199,13 @@ func vulnerability(f *inventory.Finding, osName, image string) Vulnerability {
 	}
 	desc.WriteString(strings.TrimSpace(f.Description))
 	if f.Layer != nil {
-		fmt.Fprintf(&desc, "\n\nInstalled by %s.", report.LayerLabel(f.Layer, 0))
+		fmt.Fprintf(&desc, "\n\nInstalled by %s", report.LayerLabel(f.Layer, 0))
 	}
 	if f.EPSS != nil {
 		fmt.Fprintf(&desc, "\n\nEPSS %.5f (percentile %.5f).", f.EPSS.Score, f.EPSS.Percentile)
+	}
+	if f.VEX != nil {
+		fmt.Fprintf(&desc, "\n\nVEX status: %s.", oneLine(f.VEX.Statement))
 	}
 	if f.KEV != nil {
 		desc.WriteString("\n\nListed in CISA's Known Exploited Vulnerabilities catalog")

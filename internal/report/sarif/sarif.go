@@ -531,7 +531,7 @@ func (b *builder) vulnResult(f *inventory.Finding) Result {
 		fmt.Fprintf(&msg, " No fixed version (%s).", oneLine(f.Status))
 	}
 	if f.Layer != nil {
-		fmt.Fprintf(&msg, " Installed by %s.", report.LayerLabel(f.Layer, layerWidth))
+		fmt.Fprintf(&msg, " Installed by %s", report.LayerLabel(f.Layer, layerWidth))
 	}
 	loc := Location{PhysicalLocation: fileLocation(cmp.Or(f.Location, b.inv.Target.Name), 0, 0, "")}
 	loc.LogicalLocations = []LogicalLocation{{Name: f.PkgName, FullyQualifiedName: f.PkgPURL, Kind: "package"}}
@@ -549,6 +549,9 @@ func (b *builder) vulnResult(f *inventory.Finding) Result {
 	}
 	if f.Risk > 0 {
 		props["risk"] = f.Risk
+	}
+	if f.VEX != nil {
+		props["vex"] = f.VEX.Statement
 	}
 	addLayerProps(props, f.Layer)
 	return b.result(ruleKey{kindVuln, f.ID}, sev, msg.String(), []Location{loc},
@@ -576,7 +579,7 @@ func (b *builder) misconfResult(m *inventory.Misconfiguration) Result {
 	}
 	loc.LogicalLocations = append(loc.LogicalLocations, layerLocation(m.Layer)...)
 	if m.Layer != nil {
-		msg += " Added by " + report.LayerLabel(m.Layer, layerWidth) + "."
+		msg += " Added by " + report.LayerLabel(m.Layer, layerWidth)
 	}
 	props := map[string]any{"kind": m.Kind, "severity": sev}
 	setIf(props, "resolution", strings.TrimSpace(m.Resolution))
@@ -589,7 +592,7 @@ func (b *builder) secretResult(s *inventory.Secret) Result {
 	sev := report.NormalizeSeverity(s.Severity)
 	msg := fmt.Sprintf("%s (%s) in %s line %d.", cmp.Or(oneLine(s.Title), s.RuleID), sev, oneLine(s.Path), s.StartLine)
 	if s.Layer != nil {
-		msg += " Added by " + report.LayerLabel(s.Layer, layerWidth) + "."
+		msg += " Added by " + report.LayerLabel(s.Layer, layerWidth)
 	}
 	loc := Location{PhysicalLocation: fileLocation(s.Path, s.StartLine, s.EndLine, s.Match)}
 	loc.LogicalLocations = layerLocation(s.Layer)
