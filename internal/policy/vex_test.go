@@ -234,3 +234,30 @@ func TestLegacyOpenVEXImageProduct(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestCSAFFullProductNamesAndPURLList(t *testing.T) {
+	// CSAF 2.1 lists purls under product_identification_helper.purls; products may also sit
+	// in full_product_names rather than branches.
+	doc, err := ParseVEX([]byte(`{
+  "document": {"category": "csaf_vex", "csaf_version": "2.1", "tracking": {"current_release_date": "2026-11-22T00:00:00Z"}},
+  "product_tree": {"full_product_names": [
+    {"name": "axios 0.21.0", "product_id": "P1", "product_identification_helper": {"purls": ["pkg:npm/axios@0.21.0"]}},
+    {"name": "no purl", "product_id": "P2"}
+  ]},
+  "vulnerabilities": [
+    {"ids": [{"system_name": "GHSA", "text": "GHSA-wf5p-g6vw-rhxx"}], "product_status": {"known_not_affected": ["P1", "P2"]},
+     "flags": [{"label": "component_not_present", "product_ids": ["P1"]}]}
+  ]
+}`), "csaf21.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Statements) != 1 || len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], `"P2"`) {
+		t.Fatalf("statements %+v warnings %q", doc.Statements, doc.Warnings)
+	}
+	inv := loadScan(t)
+	Apply(inv, Options{VEX: []*VEXDocument{doc}, Now: fixedNow})
+	if got, want := vexOutcome(inv), []string{"GHSA-wf5p-g6vw-rhxx suppressed not_affected"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
