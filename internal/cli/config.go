@@ -208,10 +208,6 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 	}
 }
 
-// loadCustomChecks loads Rego checks from files and folders.
-func loadCustomChecks(ctx context.Context, paths []string) (configfile.Custom, error) {
-	return nil, fmt.Errorf("--checks %s: custom Rego checks are not available in this build yet", strings.Join(paths, ","))
-}
 
 // withMisconfig adds the layer-level misconfiguration analyzers when they were asked for.
 func (f *imageFlags) withMisconfig(base analyzer.Set) analyzer.Set {

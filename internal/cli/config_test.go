@@ -204,3 +204,20 @@ func TestFSScannersMisconfig(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigCustomChecks(t *testing.T) {
+	checks := filepath.Join("testdata", "config", "checks")
+	code, out, errOut := run(t, nil, "config", "-q", "--checks", checks, filepath.Join(configProject, "Dockerfile"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Dockerfile (rego)", "HIGH     ORG-DF-001  Base image not from the approved registry line 1", "node:22 is not from registry.example.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = run(t, nil, "config", "-q", "--checks", filepath.Join("testdata", "config", "README.md"), configProject)
+	if code != ExitError || !strings.Contains(errOut, "not valid Rego") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}

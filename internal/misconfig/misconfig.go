@@ -218,7 +218,7 @@ func FromCustom(target string, res []CustomResult, locate func(Hit) Hit) []inven
 			out = append(out, m)
 		default:
 			for _, h := range r.Hits {
-				if locate != nil && h.StartLine == 0 {
+				if locate != nil {
 					h = locate(h)
 				}
 				out = append(out, Result(inventory.CheckRego, target, r.Meta, h))
@@ -226,4 +226,14 @@ func FromCustom(target string, res []CustomResult, locate func(Hit) Hit) []inven
 		}
 	}
 	return out
+}
+
+// WithCode fills a hit's Code from the input's lines when it has lines but no code.
+func WithCode(lines []string, h Hit) Hit {
+	if h.Code == "" && h.StartLine >= 1 && h.StartLine <= len(lines) {
+		end := max(h.EndLine, h.StartLine)
+		end = min(end, len(lines))
+		h.Code = strings.TrimRight(strings.Join(lines[h.StartLine-1:end], "\n"), "\r\n ")
+	}
+	return h
 }

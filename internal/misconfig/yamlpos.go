@@ -56,8 +56,8 @@ func SplitPath(p string) []string {
 // Locate fills h's lines from h.Path: the deepest node of the path that exists in the
 // document gives StartLine (its key's line), EndLine (the last line of its value) and Code.
 func (d Doc) Locate(h Hit) Hit {
-	if d.Root == nil || h.Path == "" {
-		return h
+	if h.StartLine > 0 || d.Root == nil || h.Path == "" {
+		return WithCode(d.Lines, h)
 	}
 	key, val, complete := d.find(SplitPath(h.Path))
 	if val == nil {

@@ -254,6 +254,7 @@ func ScanFile(ctx context.Context, path, kind string, data []byte, dockerignore 
 		}
 		out = misconfig.Run(kind, path, d, dockerfile.Checks(), nil)
 		input = d
+		locate = func(h misconfig.Hit) misconfig.Hit { return misconfig.WithCode(d.Lines, h) }
 	default:
 		var err error
 		out, input, locate, err = scanYAML(ctx, path, kind, data)

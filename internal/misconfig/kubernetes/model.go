@@ -332,7 +332,10 @@ func Scan(path string, data []byte) []inventory.Misconfiguration {
 // Locate turns a hit's path into lines. Hit paths of this package start with "#<doc>/".
 func (m *Manifest) Locate(h misconfig.Hit) misconfig.Hit {
 	docStr, rest, ok := strings.Cut(h.Path, "/")
-	if !ok || !strings.HasPrefix(docStr, "#") {
+	if !ok || !strings.HasPrefix(docStr, "#") || h.StartLine > 0 {
+		if len(m.docs) > 0 {
+			return misconfig.WithCode(m.docs[0].Lines, h)
+		}
 		return h
 	}
 	i, err := strconv.Atoi(docStr[1:])

@@ -1,0 +1,5 @@
+package custom.bad
+
+import rego.v1
+
+deny contains "always" if true
