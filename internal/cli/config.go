@@ -208,7 +208,6 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 	}
 }
 
-
 // withMisconfig adds the layer-level misconfiguration analyzers when they were asked for.
 func (f *imageFlags) withMisconfig(base analyzer.Set) analyzer.Set {
 	if !hasScanner(f.scanners, "misconfig") {
