@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -57,7 +58,7 @@ the rights to stat them, so run it on the Engine's machine, usually as root.`,
 			checks := host.Run(host.Input{
 				Target: "docker host " + ep.Host, Info: facts.Info, InfoErr: facts.InfoErr, BridgeICC: facts.BridgeICC,
 				Local: facts.Local, Remote: facts.Remote, Socket: facts.Socket, DockerdArgs: facts.DockerdArgs,
-				DaemonJSON: daemonJSON,
+				DaemonJSON: daemonJSON, PlainTCP: plainTCP(e),
 			})
 			fails := 0
 			var kept []inventory.Misconfiguration
@@ -100,4 +101,12 @@ the rights to stat them, so run it on the Engine's machine, usually as root.`,
 	cmd.Flags().BoolVar(&failedOnly, "failed-only", false, "list only failed checks and those that could not be evaluated")
 	cmd.Flags().IntVar(&exitCode, "exit-code", 0, "exit with this code when any check fails")
 	return cmd
+}
+
+// plainTCP is the Engine's address when this audit reached it over TCP without TLS.
+func plainTCP(e *docker.Engine) string {
+	if e != nil && strings.HasPrefix(e.Endpoint.Host, "tcp://") && !e.Endpoint.TLS {
+		return e.Endpoint.Host
+	}
+	return ""
 }

@@ -51,6 +51,9 @@ type Input struct {
 	Socket     string
 	// DockerdArgs is dockerd's command line (nil when dockerd was not found).
 	DockerdArgs []string
+	// PlainTCP is the tcp:// address the audit itself reached the Engine at without TLS
+	// ("" otherwise): proof that the daemon serves its API unauthenticated.
+	PlainTCP string
 }
 
 // Check is one host check.
@@ -318,25 +321,12 @@ func checks() []check {
 		{Check{"SS-DH-006", "2.7", "Docker daemon listens on TCP without TLS verification", High,
 			"Anyone who can reach an unauthenticated TCP socket controls the Engine, and so the host.",
 			`Listen on TCP only with "tlsverify": true and tlscacert, tlscert and tlskey set; otherwise use the unix socket.`},
-			needDockerd(func(a *audit) result {
-				var tcp []string
-				for _, h := range a.hosts() {
-					if strings.HasPrefix(h, "tcp://") {
-						tcp = append(tcp, h)
-					}
+			func(a *audit) result {
+				if a.in.PlainTCP != "" {
+					return failf("the Engine answered this audit over plain TCP at %s, without TLS", a.in.PlainTCP)
 				}
-				if len(tcp) == 0 {
-					return pass("the daemon listens on no TCP socket")
-				}
-				verify, _, _ := a.setting("tlsverify")
-				_, _, ca := a.setting("tlscacert")
-				_, _, cert := a.setting("tlscert")
-				_, _, key := a.setting("tlskey")
-				if verify == "true" && ca && cert && key {
-					return passf("TCP sockets %s require TLS client certificates", strings.Join(tcp, ", "))
-				}
-				return failf("the daemon listens on %s without tlsverify and tlscacert/tlscert/tlskey", strings.Join(tcp, ", "))
-			})},
+				return needDockerd(tcpTLS)(a)
+			}},
 		{Check{"SS-DH-007", "2.9", "User namespace remapping is off", Medium,
 			"Without userns-remap, root in a container is root on the host.",
 			`Set "userns-remap": "default" in daemon.json (check volume ownership first).`},
@@ -450,4 +440,25 @@ func needDockerd(f func(a *audit) result) func(a *audit) result {
 		}
 		return r
 	}
+}
+
+// tcpTLS checks that every TCP socket dockerd listens on requires TLS client certificates.
+func tcpTLS(a *audit) result {
+	var tcp []string
+	for _, h := range a.hosts() {
+		if strings.HasPrefix(h, "tcp://") {
+			tcp = append(tcp, h)
+		}
+	}
+	if len(tcp) == 0 {
+		return pass("the daemon listens on no TCP socket")
+	}
+	verify, _, _ := a.setting("tlsverify")
+	_, _, ca := a.setting("tlscacert")
+	_, _, cert := a.setting("tlscert")
+	_, _, key := a.setting("tlskey")
+	if verify == "true" && ca && cert && key {
+		return passf("TCP sockets %s require TLS client certificates", strings.Join(tcp, ", "))
+	}
+	return failf("the daemon listens on %s without tlsverify and tlscacert/tlscert/tlskey", strings.Join(tcp, ", "))
 }

@@ -166,7 +166,10 @@ func TestCannotEvaluate(t *testing.T) {
 			t.Errorf("%s with a broken daemon.json: %s %q", id, res[id].Status, res[id].Message)
 		}
 	}
-	remote := byID(host.Run(host.Input{Target: "t", Info: &system.Info{}, Remote: "reached over tcp"}))
+	remote := byID(host.Run(host.Input{Target: "t", Info: &system.Info{}, Remote: "reached over tcp", PlainTCP: "tcp://10.0.0.1:2375"}))
+	if m := remote["SS-DH-006"]; m.Status != inventory.CheckFail || !strings.Contains(m.Message, "tcp://10.0.0.1:2375") {
+		t.Errorf("an Engine reached over plain TCP: %s %q", m.Status, m.Message)
+	}
 	if m := remote["SS-DH-035"]; m.Status != inventory.CheckError || !strings.Contains(m.Message, "reached over tcp") {
 		t.Errorf("remote engine, file check: %s %q", m.Status, m.Message)
 	}
