@@ -225,6 +225,10 @@ func (g *globals) scanContainer(ctx context.Context, e *docker.Engine, ref strin
 		inv.Target.RepoTags = []string{ref}
 	}
 	inv.Misconfigurations = runtime.Evaluate(c, o.passed)
+	if img != nil {
+		// --scanners misconfig: the image config's checks, as for `shipshape image`.
+		g.imageMisconfig(inv, c.Config.Image, img.Config, f)
+	}
 	inv.Sort()
 	if err := errors.Join(errs...); err != nil {
 		return inv, fmt.Errorf("container %s: %w", name, err)

@@ -67,10 +67,13 @@ func TestContainerDrift(t *testing.T) {
 	ctx := context.Background()
 
 	flags := testImageFlags()
-	flags.scanners = []string{"vuln", "secret"}
+	flags.scanners = []string{"vuln", "secret", "misconfig"}
 	inv, err := g.scanContainer(ctx, e, name, flags, containerOpts{drift: true, image: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(inv.Misconfigurations, func(m inventory.Misconfiguration) bool { return m.Kind == inventory.CheckImageConfig }) {
+		t.Errorf("--scanners misconfig: no image-config check in %v", failedIDs(inv))
 	}
 	if len(inv.Secrets) != 1 || inv.Secrets[0].Path != "/root/creds" || inv.Secrets[0].RuleID != "github-pat" ||
 		inv.Secrets[0].Layer == nil || !strings.Contains(inv.Secrets[0].Layer.CreatedBy, "changes in container") {
