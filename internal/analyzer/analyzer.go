@@ -51,6 +51,9 @@ type Facts struct {
 	// Secrets and Misconfigurations found in the file. Unlike packages they are kept from
 	// every layer, even when a later layer deletes or replaces the file.
 	Secrets           []inventory.Secret           `json:"secrets,omitempty"`
+	// LicenseFiles are the licences recognised in a licence file (LICENSE, COPYING …); the
+	// merge keeps those of visible files, with the file's path and layer.
+	LicenseFiles []inventory.LicenseFinding `json:"licenseFiles,omitempty"`
 	Misconfigurations []inventory.Misconfiguration `json:"misconfigurations,omitempty"`
 	// Warnings are problems that did not stop the analysis of this file.
 	Warnings []string `json:"warnings,omitempty"`
@@ -59,7 +62,7 @@ type Facts struct {
 // Empty reports whether the facts carry nothing.
 func (f Facts) Empty() bool {
 	return len(f.Packages) == 0 && f.OS == nil && len(f.Licenses) == 0 && len(f.Warnings) == 0 &&
-		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0 && len(f.Owns) == 0
+		len(f.Secrets) == 0 && len(f.Misconfigurations) == 0 && len(f.Owns) == 0 && len(f.LicenseFiles) == 0
 }
 
 // Sparse is implemented by analyzers that claim many files and find something in few (such

@@ -151,6 +151,9 @@ func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*in
 		return nil, err
 	}
 	g.hideOSOwned(inv, f)
+	if lerr := f.applyLicenses(inv); lerr != nil {
+		return nil, lerr
+	}
 	inv.Target = inventory.Target{
 		Name:           ref,
 		Kind:           "image",
@@ -174,6 +177,9 @@ func (g *globals) scanDir(ctx context.Context, dir, kind string, f *imageFlags) 
 		return nil, err
 	}
 	g.hideOSOwned(inv, f)
+	if lerr := f.applyLicenses(inv); lerr != nil {
+		return nil, lerr
+	}
 	inv.Target = inventory.Target{Name: dir, Kind: kind}
 	g.dirMisconfig(ctx, inv, dir, kind, f)
 	return inv, err

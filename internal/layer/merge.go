@@ -138,6 +138,13 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 				}
 			}
 		}
+		for _, lf := range f.LicenseFiles {
+			lf.Path = "/" + v.ff.Path
+			if v.layer < len(layers) {
+				lf.Layer = &inventory.LayerRef{Index: layers[v.layer].Index, DiffID: layers[v.layer].DiffID, CreatedBy: layers[v.layer].CreatedBy}
+			}
+			inv.Licenses = append(inv.Licenses, lf)
+		}
 		for name, ls := range f.Licenses {
 			k := f.PackageType + "\x00" + name
 			licenses[k] = append(licenses[k], ls...)

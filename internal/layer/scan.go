@@ -140,5 +140,8 @@ func (s *Scanner) ScanDir(ctx context.Context, root string) (*inventory.Inventor
 	for i := range inv.Misconfigurations {
 		inv.Misconfigurations[i].Layer = nil
 	}
+	for i := range inv.Licenses {
+		inv.Licenses[i].Layer = nil
+	}
 	return inv, err
 }

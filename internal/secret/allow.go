@@ -12,11 +12,13 @@ import (
 var allowedPaths = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(?:^|/)(?:testdata|test-?fixtures|__fixtures__|examples?|samples?|docs?)/|` +
 		`(?:^|/)usr/share/(?:doc|man|info|licenses)/|` +
-		`(?:^|/)\.git/`)
+		`(?:^|/)\.git/|` +
+		`(?:^|/)(?:tests?|spec|__tests__)/|_test\.(?:go|py|rb|js|ts)$|\.(?:test|spec)\.(?:js|ts)$`)
 })
 
 // AllowedPath reports whether path lies under a folder whose content is not scanned
-// (testdata/, fixtures, examples/, samples/, docs/, /usr/share/doc, man and info pages, .git).
+// (testdata/, fixtures, examples/, samples/, docs/, tests/, spec/, test sources such as
+// *_test.go, /usr/share/doc, man and info pages, .git).
 func AllowedPath(path string) bool {
 	return allowedPaths().MatchString(path)
 }

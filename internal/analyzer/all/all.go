@@ -8,6 +8,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/analyzer/composer"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dotnet"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/dpkg"
+	"github.com/shipshape-dev/shipshape/internal/analyzer/licensefiles"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/gobinary"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/gomod"
 	"github.com/shipshape-dev/shipshape/internal/analyzer/imagefiles"
@@ -62,4 +63,10 @@ func Secrets(opts secret.Options) analyzer.Set {
 // package caches); scans add them when --scanners has misconfig.
 func Misconfig() analyzer.Set {
 	return analyzer.Set{imagefiles.New()}
+}
+
+// Licenses returns the analyzers of the licence scanner (--scanners license): licence files
+// classified by their text. Package licences come from the package analyzers.
+func Licenses() analyzer.Set {
+	return analyzer.Set{licensefiles.New()}
 }
