@@ -50,10 +50,10 @@ type Facts struct {
 	Owns map[string][]string `json:"owns,omitempty"`
 	// Secrets and Misconfigurations found in the file. Unlike packages they are kept from
 	// every layer, even when a later layer deletes or replaces the file.
-	Secrets           []inventory.Secret           `json:"secrets,omitempty"`
+	Secrets []inventory.Secret `json:"secrets,omitempty"`
 	// LicenseFiles are the licences recognised in a licence file (LICENSE, COPYING …); the
 	// merge keeps those of visible files, with the file's path and layer.
-	LicenseFiles []inventory.LicenseFinding `json:"licenseFiles,omitempty"`
+	LicenseFiles      []inventory.LicenseFinding   `json:"licenseFiles,omitempty"`
 	Misconfigurations []inventory.Misconfiguration `json:"misconfigurations,omitempty"`
 	// Warnings are problems that did not stop the analysis of this file.
 	Warnings []string `json:"warnings,omitempty"`
