@@ -73,6 +73,22 @@ type componentIndex struct {
 	pkgs  []inventory.Package
 	purls []string
 	refs  []string
+	// byPURL and byNameVersion index pkgs, built on first use.
+	byPURL, byNameVersion map[string][]int
+}
+
+func (ix *componentIndex) index() {
+	if ix.byPURL != nil {
+		return
+	}
+	ix.byPURL, ix.byNameVersion = map[string][]int{}, map[string][]int{}
+	for i, p := range ix.purls {
+		ix.byPURL[p] = append(ix.byPURL[p], i)
+	}
+	for i := range ix.pkgs {
+		k := ix.pkgs[i].Name + "\x00" + ix.pkgs[i].Version
+		ix.byNameVersion[k] = append(ix.byNameVersion[k], i)
+	}
 }
 
 // refs returns the bom-refs of the components of f's package: those with its purl (or,
@@ -80,18 +96,14 @@ type componentIndex struct {
 // f's layer when that leaves any. Packages alike in all of these are indistinguishable, so
 // the finding affects each of them.
 func (ix *componentIndex) refsOf(f *inventory.Finding) []string {
+	ix.index()
 	var cands []int
 	if f.PkgPURL != "" {
-		for i, p := range ix.purls {
-			if p == f.PkgPURL {
-				cands = append(cands, i)
-			}
-		}
+		cands = slices.Clone(ix.byPURL[f.PkgPURL])
 	}
 	if len(cands) == 0 {
-		for i := range ix.pkgs {
-			p := &ix.pkgs[i]
-			if p.Name == f.PkgName && p.Version == f.InstalledVersion && (f.PkgType == "" || p.Type == f.PkgType) {
+		for _, i := range ix.byNameVersion[f.PkgName+"\x00"+f.InstalledVersion] {
+			if f.PkgType == "" || ix.pkgs[i].Type == f.PkgType {
 				cands = append(cands, i)
 			}
 		}

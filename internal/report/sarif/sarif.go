@@ -221,11 +221,15 @@ func New(inv *inventory.Inventory, opts report.Options) (*Log, error) {
 type ruleKey struct{ kind, id string }
 
 type builder struct {
-	inv     *inventory.Inventory
-	rules   []Rule
-	ruleIdx map[ruleKey]int
-	results []Result
-	notes   []Notification
+	inv *inventory.Inventory
+	// The findings of each rule, in report order.
+	vulnsOf    map[string][]*inventory.Finding
+	misconfsOf map[string][]*inventory.Misconfiguration
+	secretsOf  map[string][]*inventory.Secret
+	rules      []Rule
+	ruleIdx    map[ruleKey]int
+	results    []Result
+	notes      []Notification
 	// ruleIDs maps each rule to its SARIF id: the id itself, or kind/id when two kinds
 	// share an id.
 	ruleIDs map[ruleKey]string
@@ -270,6 +274,7 @@ func (b *builder) collect() {
 		}
 		b.ruleIDs[k] = id
 	}
+	b.group()
 	b.rules = make([]Rule, len(keys))
 	for i, k := range keys {
 		b.rules[i] = b.rule(k)
@@ -315,34 +320,34 @@ func licenseReported(l inventory.LicenseFinding) bool {
 	return false
 }
 
+// group indexes the findings by rule id, so that describing the rules is linear.
+func (b *builder) group() {
+	b.vulnsOf, b.misconfsOf, b.secretsOf = map[string][]*inventory.Finding{}, map[string][]*inventory.Misconfiguration{}, map[string][]*inventory.Secret{}
+	for i := range b.inv.Vulnerabilities {
+		f := &b.inv.Vulnerabilities[i]
+		b.vulnsOf[f.ID] = append(b.vulnsOf[f.ID], f)
+	}
+	for i := range b.inv.Misconfigurations {
+		if m := &b.inv.Misconfigurations[i]; m.Status == inventory.CheckFail {
+			b.misconfsOf[m.ID] = append(b.misconfsOf[m.ID], m)
+		}
+	}
+	for i := range b.inv.Secrets {
+		s := &b.inv.Secrets[i]
+		b.secretsOf[s.RuleID] = append(b.secretsOf[s.RuleID], s)
+	}
+}
+
 // rule describes one rule from the findings that use it.
 func (b *builder) rule(k ruleKey) Rule {
 	r := Rule{ID: b.ruleIDs[k], Properties: map[string]any{}}
 	switch k.kind {
 	case kindVuln:
-		var fs []*inventory.Finding
-		for i := range b.inv.Vulnerabilities {
-			if f := &b.inv.Vulnerabilities[i]; f.ID == k.id {
-				fs = append(fs, f)
-			}
-		}
-		b.vulnRule(&r, k.id, fs)
+		b.vulnRule(&r, k.id, b.vulnsOf[k.id])
 	case kindMisconf:
-		var ms []*inventory.Misconfiguration
-		for i := range b.inv.Misconfigurations {
-			if m := &b.inv.Misconfigurations[i]; m.ID == k.id && m.Status == inventory.CheckFail {
-				ms = append(ms, m)
-			}
-		}
-		misconfRule(&r, k.id, ms)
+		misconfRule(&r, k.id, b.misconfsOf[k.id])
 	case kindSecret:
-		var ss []*inventory.Secret
-		for i := range b.inv.Secrets {
-			if s := &b.inv.Secrets[i]; s.RuleID == k.id {
-				ss = append(ss, s)
-			}
-		}
-		secretRule(&r, k.id, ss)
+		secretRule(&r, k.id, b.secretsOf[k.id])
 	case kindLicense:
 		sev := report.SeverityUnknown
 		for _, l := range b.inv.Licenses {
