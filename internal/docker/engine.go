@@ -59,11 +59,11 @@ func Connect(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	if strings.HasPrefix(ep.Host, "ssh://") {
-		return nil, fmt.Errorf("Docker Engine at %s: ssh:// endpoints are not supported; forward the socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock: %w", ep, ErrUnreachable)
+		return nil, fmt.Errorf("the Docker Engine at %s: ssh:// endpoints are not supported; forward the socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock: %w", ep, ErrUnreachable)
 	}
 	tlsCfg, err := ep.tlsConfig()
 	if err != nil {
-		return nil, fmt.Errorf("Docker Engine at %s: %w", ep, err)
+		return nil, fmt.Errorf("the Docker Engine at %s: %w", ep, err)
 	}
 	ops := []client.Opt{}
 	if tlsCfg != nil {
@@ -75,7 +75,7 @@ func Connect(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	cli, err := client.New(ops...)
 	if err != nil {
-		return nil, fmt.Errorf("Docker Engine at %s: %w", ep, err)
+		return nil, fmt.Errorf("the Docker Engine at %s: %w", ep, err)
 	}
 	timeout := opts.PingTimeout
 	if timeout <= 0 {
@@ -109,7 +109,7 @@ func (e *Engine) Close() error {
 // a permission problem, which the client's message blurs.
 func classify(ctx context.Context, ep Endpoint, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("Docker Engine at %s: %w", ep, ctx.Err())
+		return fmt.Errorf("the Docker Engine at %s: %w", ep, ctx.Err())
 	}
 	if sock := ep.socketPath(); sock != "" {
 		var d net.Dialer
