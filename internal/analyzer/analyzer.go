@@ -24,6 +24,16 @@ type Analyzer interface {
 	Analyze(ctx context.Context, in Input) (Facts, error)
 }
 
+// RandomAccess is implemented by analyzers that read their input at offsets (executables:
+// headers, section tables and one section) rather than whole. When every analyzer that
+// claims a file on disk is one, the walker hands them the open file (an io.ReaderAt as
+// well as an io.Reader) instead of reading it into memory; for layer streams, which can
+// only be read in order, they still get the file's bytes.
+type RandomAccess interface {
+	Analyzer
+	ReadsAt()
+}
+
 // Input is one claimed file. Content holds at most the walker's size cap.
 type Input struct {
 	// Path is relative to the root, slash separated, without a leading slash.

@@ -288,12 +288,20 @@ func (w *Walker) analyze(ctx context.Context, p string, info fs.FileInfo, r io.R
 		}
 		return out
 	}
-	data, err := readFile(r, size, lim.MaxFileSize+1)
-	if err != nil {
-		res.Warnings = append(res.Warnings, inventory.Warning{Path: "/" + p, Message: fmt.Sprintf("reading file: %v", err)})
+	var content func() io.Reader
+	if ra, ok := r.(io.ReaderAt); ok && allRandomAccess(claimers) {
+		// A file on disk whose claimers all read at offsets (executables): each reads only
+		// the headers and sections it needs, and the file is not held in memory.
+		content = func() io.Reader { return io.NewSectionReader(ra, 0, size) }
+	} else {
+		data, err := readFile(r, size, lim.MaxFileSize+1)
+		if err != nil {
+			res.Warnings = append(res.Warnings, inventory.Warning{Path: "/" + p, Message: fmt.Sprintf("reading file: %v", err)})
+		}
+		content = func() io.Reader { return bytes.NewReader(data) }
 	}
 	for _, a := range claimers {
-		facts, aerr := safeAnalyze(ctx, a, analyzer.Input{Path: p, Info: info, Content: bytes.NewReader(data)})
+		facts, aerr := safeAnalyze(ctx, a, analyzer.Input{Path: p, Info: info, Content: content()})
 		if aerr != nil {
 			res.Warnings = append(res.Warnings, inventory.Warning{Path: "/" + p, Message: fmt.Sprintf("%s analyzer: %v", a.Name(), aerr)})
 		}
@@ -313,6 +321,15 @@ func (w *Walker) analyze(ctx context.Context, p string, info fs.FileInfo, r io.R
 // size, so a big file (a 100 MB jar) is read in one allocation instead of a doubling series.
 // The declared size is at most the file cap (larger files are not read), which is the same
 // bound a file that really has that size reaches anyway.
+func allRandomAccess(claimers []analyzer.Analyzer) bool {
+	for _, a := range claimers {
+		if _, ok := a.(analyzer.RandomAccess); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func readFile(r io.Reader, size, limit int64) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), limit)+bytes.MinRead))
 	_, err := buf.ReadFrom(io.LimitReader(r, limit))

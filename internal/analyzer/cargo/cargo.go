@@ -29,6 +29,11 @@ var _ analyzer.Analyzer = (*Analyzer)(nil)
 // New returns the Rust analyzer.
 func New() *Analyzer { return &Analyzer{} }
 
+// ReadsAt implements analyzer.RandomAccess: executables are read at offsets (headers, the
+// section table and one section), so the walker need not load files on disk into memory.
+// A Cargo.lock is small and read whole either way.
+func (*Analyzer) ReadsAt() {}
+
 // Name implements analyzer.Analyzer.
 func (*Analyzer) Name() string { return "cargo" }
 

@@ -33,6 +33,10 @@ var _ analyzer.Analyzer = (*Analyzer)(nil)
 // New returns the Go binary analyzer.
 func New() *Analyzer { return &Analyzer{} }
 
+// ReadsAt implements analyzer.RandomAccess: executables are read at offsets (headers, the
+// section table and one section), so the walker need not load files on disk into memory.
+func (*Analyzer) ReadsAt() {}
+
 // Name implements analyzer.Analyzer.
 func (*Analyzer) Name() string { return "gobinary" }
 
