@@ -21,7 +21,10 @@
 // form, version), and the set of (package, version, advisory id) where an advisory id is
 // the id of an OSV record in the data; for shipshape, which reports ids that alias one
 // another as one finding, every record id among a finding's id and aliases counts. The
-// exit status is 1 when anything differs, 2 on errors.
+// exit status is 1 when anything differs, 2 on errors. Two kinds of difference are
+// accepted and listed apart: requirements not pinned with == (osv-scanner takes a >= bound
+// as the version; shipshape reports only pins) and a Cargo.lock's local crates (no
+// source; osv-scanner lists them, shipshape does not). The last result is in result.txt.
 package main
 
 import (
@@ -190,12 +193,27 @@ func run(osvScanner, keep string, verbose bool, lockfiles []string) (int, error)
 			pOnlyOSV, accepted = splitAccepted(pOnlyOSV, pinned, accepted)
 			fOnlyOSV, accepted = splitAccepted(fOnlyOSV, pinned, accepted)
 		}
+		if name == "Cargo.lock" {
+			local, err := localCrates(lf)
+			if err != nil {
+				return 0, err
+			}
+			var keep []string
+			for _, e := range pOnlyOSV {
+				if local[e] {
+					accepted = append(accepted, e)
+				} else {
+					keep = append(keep, e)
+				}
+			}
+			pOnlyOSV = keep
+		}
 		verdict := "equal"
 		if len(pOnlyOSV)+len(pOnlyShip)+len(fOnlyOSV)+len(fOnlyShip) > 0 {
 			verdict = "DIFFERENT"
 			differ = true
 		} else if len(accepted) > 0 {
-			verdict = "equal (pinned)"
+			verdict = "equal (accepted)"
 		}
 		fmt.Printf("%-62s %8d %8d %8d %8d  %s\n", rel, len(osvPkgs), len(osvHits), len(shipHits), len(common), verdict)
 		add := func(what string, list []string) {
@@ -207,7 +225,12 @@ func run(osvScanner, keep string, verbose bool, lockfiles []string) (int, error)
 		add("packages only shipshape read", pOnlyShip)
 		add("findings only osv-scanner reports", fOnlyOSV)
 		add("findings only shipshape reports", fOnlyShip)
-		add("accepted: osv-scanner reads requirements not pinned with == (a >= bound as the version, or none); shipshape reports only pinned ones", accepted)
+		switch name {
+		case "requirements.txt":
+			add("accepted: osv-scanner reads requirements not pinned with == (a >= bound as the version, or none); shipshape reports only pinned ones", accepted)
+		case "Cargo.lock":
+			add("accepted: local crates (no source: the workspace's own members and path dependencies), which osv-scanner lists and shipshape does not report", accepted)
+		}
 		if verbose {
 			add("findings both report", common)
 		}
@@ -540,6 +563,39 @@ func pinnedRequirements(file string) (map[string]bool, error) {
 		}
 		if m := pinnedLine.FindStringSubmatch(l); m != nil {
 			out["PyPI "+normName("PyPI", m[1])+"@"+m[3]] = true
+		}
+	}
+	return out, nil
+}
+
+// localCrates returns "crates.io name@version" for every [[package]] of a Cargo.lock
+// without a source line: crates of the workspace itself or path dependencies.
+func localCrates(file string) (map[string]bool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, block := range strings.Split(string(data), "[[package]]") {
+		var name, version string
+		source := false
+		for _, l := range strings.Split(block, "\n") {
+			k, v, ok := strings.Cut(l, " = ")
+			if !ok {
+				continue
+			}
+			v = strings.Trim(strings.TrimSpace(v), `"`)
+			switch strings.TrimSpace(k) {
+			case "name":
+				name = v
+			case "version":
+				version = v
+			case "source":
+				source = true
+			}
+		}
+		if name != "" && !source {
+			out["crates.io "+name+"@"+version] = true
 		}
 	}
 	return out, nil
