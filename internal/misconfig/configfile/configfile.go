@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -200,12 +201,14 @@ func readFile(p string) ([]byte, error) {
 	if st.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%s: %d bytes, above the %d-byte limit for configuration files", p, st.Size(), MaxFileSize)
 	}
-	buf := make([]byte, st.Size())
-	n, err := f.Read(buf)
-	if err != nil && n == 0 && st.Size() > 0 {
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
-	return buf[:n], nil
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: above the %d-byte limit for configuration files", p, MaxFileSize)
+	}
+	return data, nil
 }
 
 // hasDockerignore reports whether the build context next to a Dockerfile has a

@@ -77,3 +77,28 @@ func TestFindErrors(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestDockerignore: the same COPY . fails SS-DF-033 without a .dockerignore next to the
+// Dockerfile (the project fixture) and passes with one.
+func TestDockerignore(t *testing.T) {
+	ctx := context.Background()
+	for dir, want := range map[string]string{"ignored": inventory.CheckPass, "project": inventory.CheckFail} {
+		targets, err := Find(ctx, []string{filepath.Join("testdata", dir, "Dockerfile")}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Scan(ctx, targets, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, m := range res {
+			if m.ID == "SS-DF-033" {
+				got = m.Status
+			}
+		}
+		if got != want {
+			t.Errorf("%s: SS-DF-033 %q, want %q", dir, got, want)
+		}
+	}
+}

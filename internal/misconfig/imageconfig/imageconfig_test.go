@@ -1,6 +1,7 @@
 package imageconfig
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,4 +109,24 @@ func TestSummarize(t *testing.T) {
 	if len(out) != 2 || out[0].Target != "/var/lib/apt/lists" || !strings.Contains(out[0].Message, "2 files") || !strings.Contains(out[0].Message, "a_InRelease") {
 		t.Fatalf("got %+v", out)
 	}
+}
+
+// FuzzScan parses arbitrary bytes as an image config and runs every check on what parses.
+func FuzzScan(f *testing.F) {
+	for _, n := range []string{"bad.config.json", "good.config.json", "buildkit.config.json"} {
+		if data, err := os.ReadFile(filepath.Join("testdata", n)); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := v1.ParseConfigFile(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for _, m := range Scan("fuzz", cfg) {
+			if m.ID == "" || m.Status == "" {
+				t.Fatalf("result without id or status: %+v", m)
+			}
+		}
+	})
 }
