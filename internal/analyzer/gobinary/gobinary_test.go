@@ -131,12 +131,9 @@ func TestFixture(t *testing.T) {
 
 func goCommand(t *testing.T) string {
 	t.Helper()
-	g := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(g); err != nil {
-		g, err = exec.LookPath("go")
-		if err != nil {
-			t.Fatalf("the go command is needed to build test programs: %v", err)
-		}
+	g, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build test programs: %v", err)
 	}
 	return g
 }
@@ -204,9 +201,8 @@ func TestBuiltVariants(t *testing.T) {
 			}
 			f := analyzeFile(t, out)
 			got := summary(f.Packages)
-			std, _ := StdlibVersion(runtime.Version())
-			if want := []string{"example.com/greet2@v1.1.0", "stdlib@" + std}; !slices.Equal(got, want) {
-				t.Errorf("packages %v, want %v", got, want)
+			if len(got) != 2 || got[0] != "example.com/greet2@v1.1.0" || !strings.HasPrefix(got[1], "stdlib@v1.") {
+				t.Errorf("packages %v, want example.com/greet2@v1.1.0 and stdlib", got)
 			}
 			if gv := goVersionM(t, goCmd, out); !slices.Equal(got, gv) {
 				t.Errorf("packages differ from go version -m\n got %v\n go %v", got, gv)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -52,7 +51,10 @@ func summary(pkgs []inventory.Package) []string {
 // analyzer must report.
 func goModEdit(t *testing.T, file string) []string {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed: %v", err)
+	}
 	out, err := exec.Command(goCmd, "mod", "edit", "-json", filepath.Join("testdata", file)).Output()
 	if err != nil {
 		t.Fatalf("go mod edit -json %s: %v", file, err)
