@@ -144,7 +144,7 @@ func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 
 // New builds the report Write writes.
 func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
-	inv, err := report.Sorted(inv)
+	inv, err := report.SortedBy(inv, opts.FindingOrder)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: %w", err)
 	}

@@ -194,7 +194,7 @@ func Write(w io.Writer, inv *inventory.Inventory, opts report.Options) error {
 
 // New builds the SARIF log Write writes.
 func New(inv *inventory.Inventory, opts report.Options) (*Log, error) {
-	inv, err := report.Sorted(inv)
+	inv, err := report.SortedBy(inv, opts.FindingOrder)
 	if err != nil {
 		return nil, fmt.Errorf("sarif: %w", err)
 	}

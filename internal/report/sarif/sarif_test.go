@@ -221,3 +221,29 @@ func TestNilInventory(t *testing.T) {
 		t.Fatalf("Write(nil) = %v", err)
 	}
 }
+
+// TestFindingOrder: --sort-by (Options.FindingOrder) orders the vulnerability results.
+func TestFindingOrder(t *testing.T) {
+	opts := reporttest.Options(false)
+	opts.FindingOrder = func(a, b inventory.Finding) int {
+		switch {
+		case a.Risk > b.Risk:
+			return -1
+		case a.Risk < b.Risk:
+			return 1
+		}
+		return 0
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, reporttest.DebianChecks(), opts); err != nil {
+		t.Fatal(err)
+	}
+	l := decode(t, buf.Bytes())
+	var ids []string
+	for _, r := range l.Runs[0].Results[:3] {
+		ids = append(ids, r.RuleID)
+	}
+	if want := []string{"CVE-2023-4863", "CVE-2023-45853", "CVE-2023-5678"}; !slices.Equal(ids, want) {
+		t.Errorf("first results %v, want %v (by risk)", ids, want)
+	}
+}
