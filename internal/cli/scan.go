@@ -60,6 +60,10 @@ func (f *imageFlags) sourceOptions(g *globals) (source.Options, error) {
 		ImageSources: f.imageSrc,
 		Engine:       docker.ImageSource{Engine: g.engine()},
 	}
+	if !g.noCache && g.cacheDir != "" {
+		// With the layer cache, an Engine image whose layers are all cached is not read.
+		opts.EngineCache = filepath.Join(g.cacheDir, "engine")
+	}
 	if err := source.ValidateImageSources(f.imageSrc); err != nil {
 		return opts, err
 	}

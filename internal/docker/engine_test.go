@@ -245,3 +245,80 @@ func TestImageRemovedMidScan(t *testing.T) {
 		t.Fatalf("image removed mid-scan: %v, want an error naming %s", err, tag)
 	}
 }
+
+// countingEngine counts the save streams the scan asks for.
+type countingEngine struct {
+	docker.ImageSource
+	saves *int
+}
+
+func (c countingEngine) SaveImage(ctx context.Context, ref string) (io.ReadCloser, error) {
+	*c.saves++
+	return c.ImageSource.SaveImage(ctx, ref)
+}
+
+// TestEngineCacheSkipsTheRead: with the config kept from a first read and every layer in
+// the layer cache, a second scan of the image reads nothing from the Engine and gives the
+// same inventory; with the layer cache emptied, the layers are read again (once).
+func TestEngineCacheSkipsTheRead(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.AlpineImage(t, "3.12.12", []imagetest.File{{Name: "app/hello.txt", Body: "hello\n"}})
+	tag := dockertest.Load(t, e, img, dockertest.Unique("shipshape-test/cached")+":1")
+	cacheDir := t.TempDir()
+	saves := 0
+	opts := source.Options{Engine: countingEngine{ImageSource: docker.ImageSource{Engine: &docker.Lazy{}}, saves: &saves},
+		EngineCache: filepath.Join(cacheDir, "engine")}
+	scanWith := func(layerCache string) *inventory.Inventory {
+		t.Helper()
+		got, err := source.Open(context.Background(), "docker://"+tag, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Close()
+		specs := make([]layer.Spec, len(got.Layers))
+		for i, l := range got.Layers {
+			specs[i] = layer.Spec{DiffID: l.DiffID, CreatedBy: l.CreatedBy, Open: l.Open}
+		}
+		s := &layer.Scanner{Walker: &layer.Walker{Analyzers: all.Default()}, Parallel: 2, Cache: &layer.Cache{Dir: layerCache}}
+		inv, err := s.ScanImage(context.Background(), specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range inv.Layers {
+			inv.Layers[i].Cached, inv.Layers[i].Size, inv.Layers[i].Digest = false, 0, ""
+		}
+		return inv
+	}
+	layers := filepath.Join(cacheDir, "layers")
+	first := scanWith(layers)
+	if saves != 1 {
+		t.Fatalf("first scan: %d save streams, want 1", saves)
+	}
+	second := scanWith(layers)
+	if saves != 1 {
+		t.Errorf("second scan with every layer cached: %d save streams in all, want still 1", saves)
+	}
+	third := scanWith(filepath.Join(cacheDir, "other-layers"))
+	if saves != 2 {
+		t.Errorf("scan with an empty layer cache: %d save streams in all, want 2", saves)
+	}
+	for i, inv := range []*inventory.Inventory{second, third} {
+		if len(inv.Packages) != len(first.Packages) || len(inv.Packages) != 14 || inv.OS == nil || inv.OS.Version != first.OS.Version {
+			t.Errorf("scan %d: %d packages, OS %+v; first scan %d packages", i+2, len(inv.Packages), inv.OS, len(first.Packages))
+		}
+		for j := range inv.Layers {
+			if inv.Layers[j] != first.Layers[j] {
+				t.Errorf("scan %d layer %d: %+v, want %+v", i+2, j, inv.Layers[j], first.Layers[j])
+			}
+		}
+	}
+	// A damaged cached config is not trusted: the image is read again.
+	id, _ := img.ConfigName()
+	if err := os.WriteFile(filepath.Join(cacheDir, "engine", id.Hex+".json"), []byte(`{"rootfs":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scanWith(layers)
+	if saves != 3 {
+		t.Errorf("damaged cached config: %d save streams in all, want 3", saves)
+	}
+}

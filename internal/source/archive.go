@@ -153,12 +153,14 @@ func openDockerArchive(ts *tarStore, name, sel string) (*Image, error) {
 	}
 	sum := sha256.Sum256(cfgData)
 	img := &Image{
-		Name:     name,
-		Kind:     "docker-archive",
-		ImageID:  "sha256:" + hex.EncodeToString(sum[:]),
-		RepoTags: entry.RepoTags,
-		Config:   cfg,
-		Platform: platformOf(cfg),
+		store:      ts,
+		configName: entry.Config,
+		Name:       name,
+		Kind:       "docker-archive",
+		ImageID:    "sha256:" + hex.EncodeToString(sum[:]),
+		RepoTags:   entry.RepoTags,
+		Config:     cfg,
+		Platform:   platformOf(cfg),
 	}
 	createdBy := historyByLayer(cfg, len(entry.Layers))
 	for i, lp := range entry.Layers {

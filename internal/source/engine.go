@@ -1,12 +1,19 @@
 package source
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Engine is a local container engine that holds images and streams them in `docker save`
@@ -122,6 +129,22 @@ func OpenEngine(ctx context.Context, name, ref string, opts Options) (*Image, er
 // diffIDs first (per-layer cache) and reads layers in parallel. The file is removed when
 // the image is closed.
 func openEngine(ctx context.Context, name, ref, id string, digests []string, opts Options) (*Image, error) {
+	if opts.EngineCache != "" && id != "" {
+		if img := openEngineLazy(name, ref, id, digests, opts); img != nil {
+			return img, nil
+		}
+	}
+	img, err := spoolEngine(ctx, name, ref, id, digests, opts)
+	if err == nil && opts.EngineCache != "" {
+		if cfg, cerr := img.rawConfig(); cerr == nil {
+			saveConfig(opts.EngineCache, img.ImageID, cfg)
+		}
+	}
+	return img, err
+}
+
+// spoolEngine reads the whole save stream into one temporary file.
+func spoolEngine(ctx context.Context, name, ref, id string, digests []string, opts Options) (*Image, error) {
 	rc, err := opts.Engine.SaveImage(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -170,4 +193,95 @@ func (c contextReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// configPath is where the config of image id is kept in the engine cache.
+func configPath(dir, id string) string {
+	return filepath.Join(dir, strings.TrimPrefix(id, "sha256:")+".json")
+}
+
+// saveConfig keeps an image's config (its bytes hash to the image ID) so that the next
+// scan of the image knows its layers without reading it. Failures only cost that.
+func saveConfig(dir, id string, cfg []byte) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(dir, ".config-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(cfg)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), configPath(dir, id)) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// openEngineLazy builds the image from its cached config alone: diffIDs, history and
+// platform are all in it. Its layers are read from the Engine only if a layer is opened
+// (one save stream, spooled once, shared by all layers); a scan whose layers are all in
+// the layer cache never reads the image. It returns nil when no valid config is cached.
+func openEngineLazy(name, ref, id string, digests []string, opts Options) *Image {
+	data, err := os.ReadFile(configPath(opts.EngineCache, id))
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(data)
+	if "sha256:"+hex.EncodeToString(sum[:]) != id {
+		return nil // damaged or foreign: read the image instead
+	}
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(data))
+	if err != nil || len(cfg.RootFS.DiffIDs) == 0 {
+		return nil
+	}
+	lz := &lazyEngine{name: name, ref: ref, id: id, digests: digests, opts: opts}
+	img := &Image{Name: name, Kind: "docker", ImageID: id, RepoDigests: digests, Config: cfg,
+		Platform: platformOf(cfg), RepoTags: tagsOf(ref, opts), closer: lz}
+	createdBy := historyByLayer(cfg, len(cfg.RootFS.DiffIDs))
+	for i, d := range cfg.RootFS.DiffIDs {
+		img.Layers = append(img.Layers, Layer{DiffID: d.String(), CreatedBy: createdBy[i], Open: func(ctx context.Context) (io.ReadCloser, error) {
+			return lz.open(ctx, i)
+		}})
+	}
+	return img
+}
+
+// tagsOf is the tag a save of ref would carry, when ref names a tag.
+func tagsOf(ref string, opts Options) []string {
+	if strings.HasPrefix(ref, "sha256:") || strings.Contains(ref, "@") {
+		return nil
+	}
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	if !strings.Contains(last, ":") {
+		ref += ":latest"
+	}
+	return []string{ref}
+}
+
+// lazyEngine spools the save stream on first use.
+type lazyEngine struct {
+	name, ref, id string
+	digests       []string
+	opts          Options
+	once          sync.Once
+	img           *Image
+	err           error
+}
+
+func (l *lazyEngine) open(ctx context.Context, i int) (io.ReadCloser, error) {
+	l.once.Do(func() { l.img, l.err = spoolEngine(ctx, l.name, l.ref, l.id, l.digests, l.opts) })
+	if l.err != nil {
+		return nil, l.err
+	}
+	if i >= len(l.img.Layers) {
+		return nil, fmt.Errorf("%s: the image read from %s has %d layers, its cached config %d", l.name, l.opts.Engine, len(l.img.Layers), i+1)
+	}
+	return l.img.Layers[i].Open(ctx)
+}
+
+func (l *lazyEngine) Close() error {
+	if l.img != nil {
+		return l.img.Close()
+	}
+	return nil
 }

@@ -41,6 +41,18 @@ type Image struct {
 	Layers         []Layer
 	// closer releases files held open by the image (nil when none).
 	closer io.Closer
+	// store is the archive the image was read from (docker-archive images), for rawConfig.
+	store *tarStore
+	// configName is the config's member in store.
+	configName string
+}
+
+// rawConfig returns the config bytes of an image read from an archive.
+func (img *Image) rawConfig() ([]byte, error) {
+	if img.store == nil || img.configName == "" {
+		return nil, errors.New("no archive")
+	}
+	return readAll(img.store, img.configName)
 }
 
 // Close releases the files the image holds open.
@@ -64,6 +76,9 @@ type Options struct {
 	Engine Engine
 	// ImageSources orders how a bare reference is resolved (default DefaultImageSources).
 	ImageSources []string
+	// EngineCache, when set, is a folder where the configs of images read from the Engine
+	// are kept, so that a later scan reads an image only for layers it has to analyse.
+	EngineCache string
 }
 
 // Platform parses "os/arch[/variant]".
