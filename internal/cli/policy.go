@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/policy"
+	"github.com/shipshape-dev/shipshape/internal/policy/regopolicy"
+	"github.com/shipshape-dev/shipshape/internal/report"
+	"github.com/shipshape-dev/shipshape/internal/report/jsonreport"
 )
 
 // policyFlags are the flags that decide which findings count: ignore files, VEX, order and
@@ -25,9 +29,12 @@ type policyFlags struct {
 	// imageFlags, when set, are the image command's flags, used to open --base.
 	imageFlags *imageFlags
 
+	regoFiles []string
+
 	// loaded by load
 	ignores []*policy.IgnoreFile
 	vexDocs []*policy.VEXDocument
+	rego    *regopolicy.Policies
 }
 
 func (p *policyFlags) register(cmd *cobra.Command) {
@@ -36,6 +43,7 @@ func (p *policyFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&p.vex, "vex", nil, "VEX document (OpenVEX, CycloneDX or CSAF JSON) whose not_affected and fixed statements suppress findings (repeatable)")
 	fl.StringVar(&p.vexOut, "vex-out", "", "write the ignore file's decisions about the findings as an OpenVEX document to this file")
 	fl.StringVar(&p.sortBy, "sort-by", "", "order vulnerability findings by severity, risk, epss or package (default: the report's own order)")
+	fl.StringArrayVar(&p.regoFiles, "policy", nil, "Rego policy (file or folder; repeatable) evaluated over the JSON result: its deny messages fail the --exit-code gate, warn messages are reported (examples/policies)")
 	fl.BoolVar(&p.fixPlan, "fix-plan", false, "print, instead of the findings, the smallest upgrade per package that fixes its findings (table or json)")
 	fl.StringVar(&p.base, "base", "", "with --fix-plan: the base image the scanned image is built on; upgrades of packages from its layers say so")
 }
@@ -51,7 +59,14 @@ func (p *policyFlags) load() error {
 	if p.base != "" && !p.fixPlan {
 		return errors.New("--base goes with --fix-plan (to compare with a base image, use `shipshape compare BASE IMAGE --ignore-base`)")
 	}
-	p.ignores, p.vexDocs = nil, nil
+	p.ignores, p.vexDocs, p.rego = nil, nil, nil
+	if len(p.regoFiles) > 0 {
+		r, err := regopolicy.Load(context.Background(), p.regoFiles)
+		if err != nil {
+			return fmt.Errorf("%w (fix the policy, or leave out --policy)", err)
+		}
+		p.rego = r
+	}
 	name := p.ignoreFile
 	if name == "" {
 		if _, err := os.Stat(policy.DefaultIgnoreFile); err == nil {
@@ -98,6 +113,30 @@ func (g *globals) applyPolicy(inv *inventory.Inventory, p *policyFlags) error {
 			return fmt.Errorf("--vex-out: %w", err)
 		}
 	}
+	return nil
+}
+
+// evalRegoPolicy runs the --policy files over the JSON report of inv and records their
+// messages in inv.Policy, printing them unless --quiet.
+func (g *globals) evalRegoPolicy(ctx context.Context, inv *inventory.Inventory, p *policyFlags) error {
+	if p.rego == nil {
+		return nil
+	}
+	doc, err := jsonreport.New(inv, report.Options{ToolName: "shipshape", ToolVersion: Version()})
+	if err != nil {
+		return err
+	}
+	res, err := p.rego.Eval(ctx, doc)
+	if err != nil {
+		return fmt.Errorf("evaluating --policy: %w", err)
+	}
+	inv.Policy = res
+	if !g.quiet {
+		for _, r := range res {
+			fmt.Fprintf(g.stderr, "policy %s: %s (%s)\n", r.Rule, r.Message, r.Policy)
+		}
+	}
+	g.debugf("policy: %d deny and %d warn message(s)", regopolicy.Denied(res), len(res)-regopolicy.Denied(res))
 	return nil
 }
 

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/shipshape-dev/shipshape/internal/docker"
@@ -166,6 +168,7 @@ func (g *globals) scanImage(ctx context.Context, ref string, f *imageFlags) (*in
 		RepoTags:       img.RepoTags,
 		RepoDigests:    img.RepoDigests,
 		Platform:       img.Platform,
+		Config:         imageConfig(img.Config),
 	}
 	g.imageMisconfig(inv, ref, img.Config, f)
 	if err != nil {
@@ -222,6 +225,9 @@ func (g *globals) finishScan(ctx context.Context, inv *inventory.Inventory, scan
 	finishMisconfig(inv, v)
 	if v != nil {
 		if err := g.applyPolicy(inv, &v.policy); err != nil {
+			return errors.Join(scanErr, err)
+		}
+		if err := g.evalRegoPolicy(ctx, inv, &v.policy); err != nil {
 			return errors.Join(scanErr, err)
 		}
 	}
@@ -370,4 +376,30 @@ func finishProgress(p layer.Progress) {
 			finishProgress(q)
 		}
 	}
+}
+
+// imageConfig keeps the policy-relevant part of an image's configuration.
+func imageConfig(cf *v1.ConfigFile) *inventory.ImageConfig {
+	if cf == nil {
+		return nil
+	}
+	c := cf.Config
+	out := &inventory.ImageConfig{
+		User:       c.User,
+		WorkingDir: c.WorkingDir,
+		Entrypoint: c.Entrypoint,
+		Cmd:        c.Cmd,
+		Labels:     c.Labels,
+	}
+	for p := range c.ExposedPorts {
+		out.ExposedPorts = append(out.ExposedPorts, p)
+	}
+	slices.Sort(out.ExposedPorts)
+	if hc := c.Healthcheck; hc != nil && len(hc.Test) > 0 && !strings.EqualFold(hc.Test[0], "NONE") {
+		out.Healthcheck = true
+	}
+	if !cf.Created.IsZero() {
+		out.Created = cf.Created.UTC().Format(time.RFC3339)
+	}
+	return out
 }

@@ -140,3 +140,12 @@ func (inv *Inventory) SortChecks() {
 			strings.Compare(a.License, b.License), cmp.Compare(layerIdx(a.Layer), layerIdx(b.Layer)))
 	})
 }
+
+// PolicyResult is one message of a user's Rego policy (--policy) about the whole result.
+// A deny fails the gate; a warn is only reported.
+type PolicyResult struct {
+	// Policy is the .rego file, Rule deny or warn.
+	Policy  string `json:"policy"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}

@@ -158,6 +158,23 @@ type Target struct {
 	Platform    string   `json:"platform,omitempty"`
 	// ManifestDigest is the digest of the image manifest, when known.
 	ManifestDigest string `json:"manifestDigest,omitempty"`
+	// Config is the part of the image's configuration policies look at (images only).
+	Config *ImageConfig `json:"config,omitempty"`
+}
+
+// ImageConfig is what an image runs as: the fields of its OCI configuration that policies
+// and reports use. Environment variables are left out: they may hold secrets.
+type ImageConfig struct {
+	// User is the user the image runs as ("" means root).
+	User         string            `json:"user,omitempty"`
+	WorkingDir   string            `json:"workingDir,omitempty"`
+	Entrypoint   []string          `json:"entrypoint,omitempty"`
+	Cmd          []string          `json:"cmd,omitempty"`
+	ExposedPorts []string          `json:"exposedPorts,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	// Healthcheck is true when the image defines a health check (other than NONE).
+	Healthcheck bool   `json:"healthcheck,omitempty"`
+	Created     string `json:"created,omitempty"`
 }
 
 // Inventory is the merged view of a target: OS, layers, packages and warnings.
@@ -173,6 +190,8 @@ type Inventory struct {
 	Misconfigurations []Misconfiguration `json:"misconfigurations,omitempty"`
 	Secrets           []Secret           `json:"secrets,omitempty"`
 	Licenses          []LicenseFinding   `json:"licenses,omitempty"`
+	// Policy holds the deny and warn messages of the user's Rego policies (nil when none ran).
+	Policy []PolicyResult `json:"policy,omitempty"`
 	// DB describes the vulnerability data used (nil when none was).
 	DB       *DBInfo   `json:"db,omitempty"`
 	Warnings []Warning `json:"warnings,omitempty"`

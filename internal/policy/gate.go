@@ -18,11 +18,13 @@ type GateCount struct {
 	Misconfigurations int `json:"misconfigurations"`
 	Secrets           int `json:"secrets"`
 	Licenses          int `json:"licenses"`
+	// Policy counts the deny messages of Rego policies (--policy); severities do not apply.
+	Policy int `json:"policy"`
 }
 
 // Total is the number of findings that fail the gate.
 func (c GateCount) Total() int {
-	return c.Vulnerabilities + c.Misconfigurations + c.Secrets + c.Licenses
+	return c.Vulnerabilities + c.Misconfigurations + c.Secrets + c.Licenses + c.Policy
 }
 
 // counts reports whether a finding of this severity counts.
@@ -71,6 +73,11 @@ func (g Gate) Count(inv *inventory.Inventory) GateCount {
 		l := &inv.Licenses[i]
 		if l.Suppressed == nil && g.counts(l.Severity) {
 			c.Licenses++
+		}
+	}
+	for _, r := range inv.Policy {
+		if r.Rule == "deny" {
+			c.Policy++
 		}
 	}
 	return c

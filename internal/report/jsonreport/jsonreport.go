@@ -41,6 +41,9 @@ type Report struct {
 	Misconfigurations []inventory.Misconfiguration `json:"misconfigurations,omitzero"`
 	Secrets           []inventory.Secret           `json:"secrets,omitzero"`
 	Licenses          []inventory.LicenseFinding   `json:"licenses,omitzero"`
+	// Policy holds the deny and warn messages of the user's Rego policies (--policy):
+	// absent when none ran.
+	Policy []inventory.PolicyResult `json:"policy,omitzero"`
 	// DB describes the vulnerability data the findings were matched against.
 	DB       *inventory.DBInfo   `json:"db,omitempty"`
 	Warnings []inventory.Warning `json:"warnings"`
@@ -73,6 +76,7 @@ func New(inv *inventory.Inventory, opts report.Options) (*Report, error) {
 		Misconfigurations: inv.Misconfigurations,
 		Secrets:           inv.Secrets,
 		Licenses:          inv.Licenses,
+		Policy:            inv.Policy,
 		DB:                inv.DB,
 		Warnings:          inv.Warnings,
 	}
