@@ -41,3 +41,30 @@ func OwnedPath(location string) string {
 	}
 	return p
 }
+
+// InsideInstalledPackage reports whether p (relative, slash separated) lies inside another
+// package's installed files: node_modules, Python site-packages or dist-packages, an
+// installed gem's folder (…/gems/<gem>-<version>/…), or usr/share/doc. A lock file or build
+// manifest there (Ruby 3.1's typeprof gem ships a package-lock.json, React Native modules an
+// Android pom.xml) is that package's own development setup, not what is installed, so the
+// lock-file analyzers leave it alone.
+func InsideInstalledPackage(p string) bool {
+	if strings.HasPrefix(p, "usr/share/doc/") {
+		return true
+	}
+	parts := strings.Split(p, "/")
+	for i, part := range parts[:len(parts)-1] {
+		switch part {
+		case "node_modules", "site-packages", "dist-packages":
+			return true
+		case "gems":
+			if i+2 < len(parts) {
+				next := parts[i+1]
+				if j := strings.LastIndexByte(next, '-'); j > 0 && j+1 < len(next) && next[j+1] >= '0' && next[j+1] <= '9' {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

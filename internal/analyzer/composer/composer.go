@@ -32,16 +32,20 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "composer" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
-// Claims implements analyzer.Analyzer: any composer.lock, and installed.json inside a
-// vendor/composer folder.
+// Claims implements analyzer.Analyzer: any composer.lock outside installed packages, and
+// installed.json inside a vendor/composer folder.
 func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
 	if info != nil && info.IsDir() {
 		return false
 	}
-	return path.Base(p) == "composer.lock" || p == "vendor/composer/installed.json" ||
-		strings.HasSuffix(p, "/vendor/composer/installed.json")
+	if path.Base(p) == "composer.lock" {
+		// A lock file inside an installed package (vendor/<vendor>/<package>/) is that
+		// package's development setup, not what is installed.
+		return !strings.HasPrefix(p, "vendor/") && !strings.Contains(p, "/vendor/") && !analyzer.InsideInstalledPackage(p)
+	}
+	return p == "vendor/composer/installed.json" || strings.HasSuffix(p, "/vendor/composer/installed.json")
 }
 
 // Analyze implements analyzer.Analyzer.

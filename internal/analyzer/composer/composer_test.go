@@ -85,6 +85,9 @@ func TestClaims(t *testing.T) {
 		"app/vendor/composer/installed.php":     false,
 		"app/myvendor/composer/installed.json":  false,
 		"app/vendor/composer/installed.json.gz": false,
+		// A package's own lock file inside an installed vendor tree.
+		"app/vendor/guzzlehttp/guzzle/composer.lock": false,
+		"vendor/monolog/monolog/composer.lock":       false,
 	} {
 		if g := New().Claims(p, nil); g != w {
 			t.Errorf("Claims(%q) = %v, want %v", p, g, w)

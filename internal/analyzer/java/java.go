@@ -105,14 +105,14 @@ func kind(p string) string {
 		return "archive"
 	case base == "gradle.lockfile", base == "buildscript-gradle.lockfile", base == "settings-gradle.lockfile",
 		strings.HasSuffix(base, ".lockfile") && strings.Contains("/"+p, "/gradle/dependency-locks/"):
-		if insideInstalledTree(p) {
+		if analyzer.InsideInstalledPackage(p) {
 			return ""
 		}
 		return "gradle"
 	case base == "pom.xml":
 		// A pom.xml next to pom.properties in an exploded jar describes a dependency, not a
 		// project being built; Maven's local repository stores poms as *.pom, not pom.xml.
-		if strings.Contains("/"+p, "/META-INF/maven/") || insideInstalledTree(p) {
+		if strings.Contains("/"+p, "/META-INF/maven/") || analyzer.InsideInstalledPackage(p) {
 			return ""
 		}
 		return "pom"
@@ -120,17 +120,6 @@ func kind(p string) string {
 		return "pomprops"
 	}
 	return ""
-}
-
-// insideInstalledTree reports whether p lies inside another ecosystem's installed packages
-// (node_modules, Python site-packages or dist-packages, Ruby gems) or under usr/share/doc:
-// a pom.xml or Gradle lock file there is the development setup of that package (React
-// Native modules ship their Android build files), not what is installed.
-func insideInstalledTree(p string) bool {
-	p = "/" + p
-	return strings.Contains(p, "/node_modules/") || strings.Contains(p, "/site-packages/") ||
-		strings.Contains(p, "/dist-packages/") || strings.Contains(p, "/gems/") ||
-		strings.HasPrefix(p, "/usr/share/doc/")
 }
 
 // Claims implements analyzer.Analyzer: Java archives by extension, gradle.lockfile (and the

@@ -33,17 +33,19 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "npm" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 1 }
+func (*Analyzer) Version() int { return 2 }
 
 // Claims implements analyzer.Analyzer: package-lock.json, yarn.lock and pnpm-lock.yaml
-// anywhere, and node_modules/<name>/package.json or node_modules/@scope/<name>/package.json.
+// anywhere except inside installed packages (analyzer.InsideInstalledPackage), and node_modules/<name>/package.json or node_modules/@scope/<name>/package.json.
 func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
 	if info != nil && info.IsDir() {
 		return false
 	}
 	switch path.Base(p) {
 	case "package-lock.json", "yarn.lock", "pnpm-lock.yaml":
-		return true
+		// A lock file inside an installed package (a gem, a Python package, a module in
+		// node_modules) is that package's development setup, not what is installed.
+		return !analyzer.InsideInstalledPackage(p)
 	case "package.json":
 		return isInstalledManifest(p)
 	}

@@ -175,6 +175,13 @@ func TestClaims(t *testing.T) {
 		"app/node_modules/.package-lock.json/x":         false,
 		"app/node_modules/lodash/package.json.bak":      false,
 		"app/node_modules/@babel/core/lib/package.json": false,
+		// Lock files of installed packages: Ruby 3.1's typeprof gem, a module's own lock,
+		// Python and doc folders.
+		"usr/lib/ruby/gems/3.1.0/gems/typeprof-0.21.3/vscode/package-lock.json": false,
+		"app/node_modules/left-pad/package-lock.json":                           false,
+		"usr/lib/python3/dist-packages/x/yarn.lock":                             false,
+		"usr/share/doc/node-foo/examples/pnpm-lock.yaml":                        false,
+		"srv/gems/app/package-lock.json":                                        true, // a folder named gems is not a gem
 	}
 	for p, w := range tests {
 		if g := New().Claims(p, nil); g != w {

@@ -68,7 +68,7 @@ func kindOf(p string, isDir bool) kind {
 	case strings.HasSuffix(base, ".egg-info") && len(base) > len(".egg-info"):
 		// distutils and old setuptools write the metadata as a file of that name.
 		return kindMetadata
-	case insideInstalledTree(p):
+	case analyzer.InsideInstalledPackage(p):
 		// A lock or requirements file shipped inside an installed distribution or a
 		// documentation folder is that project's development setup, not what is installed.
 		return kindNone
@@ -82,13 +82,6 @@ func kindOf(p string, isDir bool) kind {
 		return kindRequirements
 	}
 	return kindNone
-}
-
-// insideInstalledTree reports whether p lies under a site-packages or dist-packages folder
-// or under usr/share/doc.
-func insideInstalledTree(p string) bool {
-	return strings.Contains(p, "site-packages/") || strings.Contains(p, "dist-packages/") ||
-		strings.HasPrefix(p, "usr/share/doc/")
 }
 
 // Claims implements analyzer.Analyzer.

@@ -53,32 +53,9 @@ func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
 		return false
 	}
 	if path.Base(p) == "Gemfile.lock" {
-		return !insideInstalledTree(p)
+		return !analyzer.InsideInstalledPackage(p)
 	}
 	return isGemspec(p)
-}
-
-// insideInstalledTree reports whether p lies inside an installed gem's folder
-// (…/gems/<gem>-<version>/…) or under usr/share/doc: a Gemfile.lock there is the gem's
-// own development setup (Ruby 3.1 installs rbs-2.1.0/steep/Gemfile.lock, for one), not
-// what is installed.
-func insideInstalledTree(p string) bool {
-	if strings.HasPrefix(p, "usr/share/doc/") {
-		return true
-	}
-	parts := strings.Split(p, "/")
-	for i := 0; i+2 < len(parts); i++ {
-		if parts[i] == "gems" && isNameVersion(parts[i+1]) {
-			return true
-		}
-	}
-	return false
-}
-
-// isNameVersion reports whether s looks like an installed gem's folder, "<name>-<version>".
-func isNameVersion(s string) bool {
-	i := strings.LastIndexByte(s, '-')
-	return i > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
 }
 
 // Analyze implements analyzer.Analyzer.
