@@ -86,6 +86,13 @@ still reported. Several containers give one report each, one after another.`,
 						return errors.Join(append(errs, err)...)
 					}
 				}
+				// Ignore files, VEX and Rego policies apply to containers as to images.
+				if err := g.applyPolicy(inv, &v.policy); err != nil {
+					return errors.Join(append(errs, err)...)
+				}
+				if err := g.evalRegoPolicy(ctx, inv, &v.policy); err != nil {
+					return errors.Join(append(errs, err)...)
+				}
 				invs = append(invs, inv)
 			}
 			if !g.quiet {
@@ -103,7 +110,7 @@ still reported. Several containers give one report each, one after another.`,
 			}
 			if v.exitCode != 0 {
 				for _, inv := range invs {
-					if len(inv.Vulnerabilities) > 0 || hasFailures(inv) {
+					if gateCount(inv, v).Total() > 0 {
 						return &exitError{code: v.exitCode}
 					}
 				}
@@ -121,15 +128,6 @@ still reported. Several containers give one report each, one after another.`,
 	fl.BoolVar(&noDrift, "no-drift", false, "do not scan the files changed in the container")
 	fl.BoolVar(&noImage, "no-image", false, "do not scan the container's image (runtime checks and changes only)")
 	return cmd
-}
-
-func hasFailures(inv *inventory.Inventory) bool {
-	for _, m := range inv.Misconfigurations {
-		if m.Status == inventory.CheckFail {
-			return true
-		}
-	}
-	return false
 }
 
 type containerOpts struct {

@@ -262,3 +262,45 @@ func TestContainerDriftExport(t *testing.T) {
 		t.Errorf("OS %+v: the deleted /etc/os-release is still used", inv.OS)
 	}
 }
+
+// TestContainerPolicy: the ignore file and the gate apply to containers as to images. The
+// runtime checks that fail for a plain `docker run` fail the --exit-code gate; with each of
+// them in an ignore file, they stay in the report as suppressed and the gate passes.
+func TestContainerPolicy(t *testing.T) {
+	e := dockertest.Engine(t)
+	img := dockertest.Load(t, e, dockertest.AlpineImage(t, "3.12.12"), dockertest.Unique("shipshape-test/policy")+":1")
+	name := dockertest.Unique("shipshape-test-policy")
+	dockertest.Run(t, e, name, img, nil, nil)
+	scan := func(args ...string) (int, *inventory.Inventory, string) {
+		t.Helper()
+		code, out, stderr := run(t, nil, append([]string{"container", name, "--scanners", "none", "--no-drift", "-f", "json", "-q", "--exit-code", "5"}, args...)...)
+		var inv inventory.Inventory
+		if err := json.Unmarshal([]byte(out), &inv); err != nil {
+			t.Fatalf("exit %d: %v: %s %s", code, err, out, stderr)
+		}
+		return code, &inv, stderr
+	}
+	code, inv, stderr := scan()
+	failed := failedIDs(inv)
+	if code != 5 || len(failed) == 0 {
+		t.Fatalf("exit %d with failed checks %v, want 5 and some: %s", code, failed, stderr)
+	}
+	var ignore strings.Builder
+	ignore.WriteString("misconfigurations:\n")
+	for _, id := range failed {
+		fmt.Fprintf(&ignore, "  - id: %s\n    reason: accepted for this test container\n", id)
+	}
+	file := filepath.Join(t.TempDir(), "ignore.yaml")
+	if err := os.WriteFile(file, []byte(ignore.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, inv, stderr = scan("--ignorefile", file)
+	if code != 0 {
+		t.Errorf("exit %d with every failed check ignored: %s", code, stderr)
+	}
+	for _, m := range inv.Misconfigurations {
+		if m.Status == inventory.CheckFail && (m.Suppressed == nil || m.Suppressed.Kind != "ignore") {
+			t.Errorf("%s failed and is not suppressed by the ignore file: %+v", m.ID, m.Suppressed)
+		}
+	}
+}
