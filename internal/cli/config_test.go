@@ -221,3 +221,26 @@ func TestConfigCustomChecks(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestScanCustomChecks(t *testing.T) {
+	checks := filepath.Join("testdata", "config", "checks")
+	img := misconfigImage(t)
+	code, out, errOut := run(t, nil, "image", "--scanners", "misconfig", "--checks", checks, "-f", "json", "-q", "--no-cache", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"id": "ORG-IC-001"`) || !strings.Contains(out, `"kind": "rego"`) || strings.Contains(out, "ORG-DF-001") {
+		t.Errorf("image: custom image-config check missing (or a Dockerfile check ran):\n%s", out)
+	}
+	code, out, errOut = run(t, nil, "fs", "--scanners", "misconfig", "--checks", checks, "-f", "json", "-q", "--no-cache", configProject)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"id": "ORG-DF-001"`) {
+		t.Errorf("fs: custom Dockerfile check missing:\n%s", out)
+	}
+	code, _, errOut = run(t, nil, "fs", "--checks", checks, configProject)
+	if code != ExitError || !strings.Contains(errOut, "--checks needs --scanners misconfig") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}

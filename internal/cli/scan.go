@@ -17,6 +17,7 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/docker"
 	"github.com/shipshape-dev/shipshape/internal/inventory"
 	"github.com/shipshape-dev/shipshape/internal/layer"
+	"github.com/shipshape-dev/shipshape/internal/misconfig/configfile"
 	"github.com/shipshape-dev/shipshape/internal/sbomread"
 	"github.com/shipshape-dev/shipshape/internal/source"
 )
@@ -35,6 +36,7 @@ type imageFlags struct {
 	// decide which analyzers beyond the default ones run.
 	scanners []string
 	secret   secretFlags
+	custom   configfile.Custom // custom Rego checks (--checks), see config.go
 }
 
 func (f *imageFlags) register(cmd *cobra.Command) {
@@ -284,6 +286,9 @@ then the local Docker Engine, then the registry.`,
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			f.scanners = v.scanners
+			if err := loadScanChecks(ctx, f, v); err != nil {
+				return err
+			}
 			inv, err := g.scanImage(ctx, args[0], f)
 			v.policy.imageFlags = f
 			return g.finishScan(ctx, inv, err, g.format, v)
@@ -291,6 +296,7 @@ then the local Docker Engine, then the registry.`,
 	}
 	f.register(cmd)
 	v.register(cmd)
+	v.registerChecks(cmd)
 	return cmd
 }
 
@@ -320,12 +326,16 @@ func newDirCmd(g *globals, kind, use, short, long string) *cobra.Command {
 			ctx, cancel := g.withTimeout(cmd.Context())
 			defer cancel()
 			f.scanners = v.scanners
+			if err := loadScanChecks(ctx, f, v); err != nil {
+				return err
+			}
 			inv, err := g.scanDir(ctx, args[0], kind, f)
 			return g.finishScan(ctx, inv, err, g.format, v)
 		},
 	}
 	f.register(cmd)
 	v.register(cmd)
+	v.registerChecks(cmd)
 	return cmd
 }
 

@@ -24,6 +24,7 @@ import (
 // vulnFlags are the flags of commands that match vulnerabilities.
 type vulnFlags struct {
 	scanners       []string
+	checks         []string // custom Rego checks for --scanners misconfig (config.go)
 	dbPath         string
 	ignoreUnfixed  bool
 	ignoreStatuses []string
