@@ -7,7 +7,8 @@ import (
 
 // Ownable reports whether a file an OS package installs could be where a language analyzer
 // finds a package: Python metadata, jars, package.json, gemspecs, .NET deps files, lockfiles
-// and programs in bin, sbin and libexec folders (Go and Rust binaries). OS analyzers record
+// and programs in bin, sbin and libexec folders and in Go toolchains' pkg/tool folders (Go
+// and Rust binaries). OS analyzers record
 // only such files in Facts.Owns, so the per-layer cache does not hold every file of every
 // package. p is relative to the root, slash separated, without a leading slash.
 func Ownable(p string) bool {
@@ -23,7 +24,7 @@ func Ownable(p string) bool {
 			return true
 		}
 	}
-	for _, dir := range []string{"bin/", "sbin/", "libexec/"} {
+	for _, dir := range []string{"bin/", "sbin/", "libexec/", "pkg/tool/"} {
 		if strings.HasPrefix(p, dir) || strings.Contains(p, "/"+dir) {
 			return true
 		}

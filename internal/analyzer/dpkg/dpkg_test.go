@@ -46,7 +46,7 @@ func TestAnalyzerIdentity(t *testing.T) {
 	if a.Name() != "dpkg" {
 		t.Errorf("Name() = %q, want dpkg", a.Name())
 	}
-	if a.Version() != 2 {
+	if a.Version() != 3 {
 		t.Errorf("Version() = %d, want 2", a.Version())
 	}
 }

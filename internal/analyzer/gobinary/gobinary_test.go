@@ -354,3 +354,17 @@ func TestStdlibVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnable: the places where OS packages install Go programs are ones the OS analyzers
+// record, so such programs are reported once, as the OS package (Debian's golang-1.19-go
+// has its compiler and tools in pkg/tool).
+func TestOwnable(t *testing.T) {
+	for _, p := range []string{
+		"usr/bin/containerd", "usr/sbin/x", "usr/libexec/docker/cli-plugins/docker-compose",
+		"usr/lib/go-1.19/bin/go", "usr/lib/go-1.19/pkg/tool/linux_amd64/compile",
+	} {
+		if !analyzer.Ownable(p) {
+			t.Errorf("Ownable(%s) = false", p)
+		}
+	}
+}
