@@ -18,6 +18,8 @@ import (
 	"github.com/shipshape-dev/shipshape/internal/misconfig"
 	"github.com/shipshape-dev/shipshape/internal/misconfig/configfile"
 	"github.com/shipshape-dev/shipshape/internal/misconfig/imageconfig"
+	"github.com/shipshape-dev/shipshape/internal/policy"
+	"github.com/shipshape-dev/shipshape/internal/policy/regopolicy"
 )
 
 // configFlags are the flags of the config command.
@@ -26,6 +28,10 @@ type configFlags struct {
 	severities    []string
 	exitCode      int
 	includePassed bool
+	ignoreFile    string
+	regoPolicies  []string
+	// pol holds the loaded ignore file and Rego policies (policyFlags.load).
+	pol policyFlags
 }
 
 func (f *configFlags) validate() error {
@@ -37,7 +43,8 @@ func (f *configFlags) validate() error {
 	if f.exitCode == ExitError {
 		return fmt.Errorf("--exit-code %d is the code for errors; choose another (e.g. 1)", ExitError)
 	}
-	return nil
+	f.pol = policyFlags{ignoreFile: f.ignoreFile, regoFiles: f.regoPolicies}
+	return f.pol.load()
 }
 
 func newConfigCmd(g *globals) *cobra.Command {
@@ -80,6 +87,8 @@ input as the built-in checks.`,
 	fl.StringSliceVar(&f.severities, "severity", nil, "report only these severities (CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN); default all")
 	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when any misconfiguration is reported (after --severity)")
 	fl.BoolVar(&f.includePassed, "include-passed", false, "also report the checks that passed")
+	fl.StringVar(&f.ignoreFile, "ignorefile", "", "ignore file (docs/ci.md): its misconfigurations entries suppress failed checks, which then stay in the report and no longer count for --exit-code (default: "+policy.DefaultIgnoreFile+" in the working folder, when there is one)")
+	fl.StringArrayVar(&f.regoPolicies, "policy", nil, "Rego policy evaluated over the JSON result; its deny messages fail the --exit-code gate (repeatable; docs/ci.md)")
 	return cmd
 }
 
@@ -97,11 +106,19 @@ func (g *globals) runConfig(ctx context.Context, paths []string, f *configFlags,
 	if inv.Misconfigurations == nil {
 		inv.Misconfigurations = []inventory.Misconfiguration{}
 	}
-	failed, broken := 0, 0
+	if err := g.applyPolicy(inv, &f.pol); err != nil {
+		return errors.Join(findErr, err)
+	}
+	if err := g.evalRegoPolicy(ctx, inv, &f.pol); err != nil {
+		return errors.Join(findErr, err)
+	}
+	failed, broken := regopolicy.Denied(inv.Policy), 0
 	for _, m := range inv.Misconfigurations {
 		switch m.Status {
 		case inventory.CheckFail:
-			failed++
+			if m.Suppressed == nil {
+				failed++
+			}
 		case inventory.CheckError:
 			broken++
 			inv.Warnings = append(inv.Warnings, inventory.Warning{Path: m.Target, Message: m.Message})
@@ -161,8 +178,12 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 		groups[len(groups)-1].items = append(groups[len(groups)-1].items, m)
 	}
 	counts := map[string]int{}
+	suppressed := 0
 	for _, m := range ms {
-		if m.Status == inventory.CheckFail {
+		switch {
+		case m.Status == inventory.CheckFail && m.Suppressed != nil:
+			suppressed++
+		case m.Status == inventory.CheckFail:
 			counts[m.Severity]++
 		}
 	}
@@ -177,6 +198,9 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 	fmt.Fprintf(w, "%d file(s) checked, %d misconfiguration(s)", files, total)
 	if len(parts) > 0 {
 		fmt.Fprintf(w, ": %s", strings.Join(parts, ", "))
+	}
+	if suppressed > 0 {
+		fmt.Fprintf(w, " (%d more suppressed)", suppressed)
 	}
 	fmt.Fprintln(w)
 	for _, gr := range groups {
@@ -197,7 +221,13 @@ func writeMisconfigs(w io.Writer, ms []inventory.Misconfiguration, files int) {
 			if m.Status != inventory.CheckFail {
 				status = strings.ToUpper(m.Status)
 			}
+			if m.Suppressed != nil {
+				status = "IGNORED"
+			}
 			fmt.Fprintf(w, "  %-8s %-11s %s%s%s\n", status, m.ID, m.Title, obj, loc)
+			if sp := m.Suppressed; sp != nil {
+				fmt.Fprintf(w, "  %-8s %-11s suppressed by %s: %s\n", "", "", sp.Source, sp.Reason)
+			}
 			if m.Message != "" {
 				fmt.Fprintf(w, "  %-8s %-11s %s\n", "", "", m.Message)
 			}

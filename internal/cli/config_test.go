@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -242,5 +244,42 @@ func TestScanCustomChecks(t *testing.T) {
 	code, _, errOut = run(t, nil, "fs", "--checks", checks, configProject)
 	if code != ExitError || !strings.Contains(errOut, "--checks needs --scanners misconfig") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestConfigIgnoreFile: the one CRITICAL failure of the project, ignored by id, stays in the
+// table and the JSON as suppressed and no longer trips the gate; an expired entry does not
+// suppress.
+func TestConfigIgnoreFile(t *testing.T) {
+	code, out, _ := run(t, nil, "config", "-q", "--severity", "CRITICAL", "-f", "json", configProject)
+	var r struct {
+		Misconfigurations []inventory.Misconfiguration `json:"misconfigurations"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 || len(r.Misconfigurations) != 1 {
+		t.Fatalf("exit %d, %v: %s", code, err, out)
+	}
+	critical := r.Misconfigurations[0].ID
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, expires string
+		wantCode      int
+	}{{"current", "2999-01-01", 0}, {"expired", "2020-01-01", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, tc.name+".yaml")
+			body := fmt.Sprintf("misconfigurations:\n  - id: %s\n    reason: accepted risk\n    expires: %s\n", critical, tc.expires)
+			if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, stderr := run(t, nil, "config", "--severity", "CRITICAL", "--exit-code", "3", "--ignorefile", file, configProject)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d: %s %s", code, tc.wantCode, out, stderr)
+			}
+			if tc.wantCode == 0 && (!strings.Contains(out, "IGNORED") || !strings.Contains(out, "accepted risk") || !strings.Contains(out, "1 more suppressed")) {
+				t.Errorf("the ignored failure is not shown as such:\n%s", out)
+			}
+			if tc.wantCode != 0 && !strings.Contains(stderr, "expired") {
+				t.Errorf("no warning about the expired entry: %s", stderr)
+			}
+		})
 	}
 }
