@@ -150,40 +150,52 @@ var exceptions = map[string]string{
 	"font exception": "Font-exception-2.0", "llvm-exception": "LLVM-exception", "llvm exception": "LLVM-exception",
 }
 
-// cutWord cuts s around the first sep found case-insensitively.
+// asciiLower lower-cases ASCII letters only, so that byte offsets stay those of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// cutWord cuts s around the first sep (lower case) found case-insensitively.
 func cutWord(s, sep string) (before, after string, ok bool) {
-	i := strings.Index(strings.ToLower(s), sep)
+	i := strings.Index(asciiLower(s), sep)
 	if i < 0 {
 		return s, "", false
 	}
 	return s[:i], s[i+len(sep):], true
 }
 
+// splitFold splits s around every sep (lower case), case-insensitively.
+func splitFold(s, sep string) []string {
+	var out []string
+	for {
+		b, a, ok := cutWord(s, sep)
+		if !ok {
+			return append(out, s)
+		}
+		out = append(out, b)
+		s = a
+	}
+}
+
 // opSplit splits free text on the first kind of connective it uses: OR-like (" or ", " / ",
-// " | ") or AND-like (" and ", ", ", " & ", "; ").
+// " | ") or AND-like (" and ", ", ", " & ", "; "). "or later" is no connective.
 func opSplit(s string) (parts []string, op string) {
-	l := " " + strings.ToLower(s) + " "
+	l := asciiLower(s)
+	orLater := strings.Contains(l, " or later") || strings.Contains(l, " or any later") || strings.Contains(l, " or newer")
 	for _, c := range []struct{ sep, op string }{
 		{" or ", "OR"}, {" / ", "OR"}, {" | ", "OR"}, {" and ", "AND"}, {", ", "AND"}, {" & ", "AND"}, {"; ", "AND"},
 	} {
-		if strings.Contains(l, c.sep) && !strings.Contains(l, " or later") && !strings.Contains(l, " or any later") && !strings.Contains(l, " or newer") || c.op == "AND" && strings.Contains(l, c.sep) {
-			var out []string
-			rest := s
-			for {
-				b, a, ok := cutWord(rest, strings.TrimRight(c.sep, " ")+" ")
-				if c.sep == ", " || c.sep == "; " {
-					b, a, ok = cutWord(rest, c.sep)
-				}
-				if !ok {
-					out = append(out, rest)
-					break
-				}
-				out = append(out, b)
-				rest = a
-			}
-			if len(out) > 1 {
-				return out, c.op
-			}
+		if c.sep == " or " && orLater {
+			continue
+		}
+		if parts := splitFold(s, c.sep); len(parts) > 1 {
+			return parts, c.op
 		}
 	}
 	return []string{s}, ""
