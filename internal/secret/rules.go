@@ -17,7 +17,10 @@ func assign(name, value string) string {
 }
 
 const (
-	uuid = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
+	// docHost matches URLs whose host is a name reserved for documentation and tests
+	// (RFC 2606, RFC 6761): example.com/.net/.org, *.example, *.test, *.invalid.
+	docHost = `(?i)@(?:[\w\-]+\.)*(?:example\.(?:com|net|org)|[\w\-]+\.(?:example|test|invalid))(?:[:/?#]|$)`
+	uuid    = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
 	// configFiles are where the generic rules look: files meant for settings.
 	configFiles = `(?i)(?:\.(?:env|ya?ml|json|ini|conf|cfg|cnf|properties|toml|xml|tfvars|hcl|plist)|(?:^|/)\.env(?:\.[\w.\-]+)?|(?:^|/)[\w.\-]*(?:rc|config))$`
 )
@@ -310,20 +313,20 @@ func Rules() []Rule {
 
 		// Credentials in URLs and application settings.
 		{ID: "postgres-url-password", Anchored: true, Category: "Database", Title: "PostgreSQL URL with a password", Severity: high,
-			Keywords: []string{"postgres"}, Regex: `(?i:postgres(?:ql)?(?:\+\w+)?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`},
+			Keywords: []string{"postgres"}, Regex: `(?i:postgres(?:ql)?(?:\+\w+)?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`, AllowMatch: docHost},
 		{ID: "mysql-url-password", Anchored: true, Category: "Database", Title: "MySQL/MariaDB URL with a password", Severity: high,
-			Keywords: []string{"mysql", "mariadb"}, Regex: `(?i:mysql|mariadb)(?:\+\w+)?://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`},
+			Keywords: []string{"mysql", "mariadb"}, Regex: `(?i:mysql|mariadb)(?:\+\w+)?://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`, AllowMatch: docHost},
 		{ID: "mongodb-url-password", Anchored: true, Category: "Database", Title: "MongoDB URL with a password", Severity: high,
-			Keywords: []string{"mongodb"}, Regex: `(?i:mongodb(?:\+srv)?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`},
+			Keywords: []string{"mongodb"}, Regex: `(?i:mongodb(?:\+srv)?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`, AllowMatch: docHost},
 		{ID: "redis-url-password", Anchored: true, Category: "Database", Title: "Redis URL with a password", Severity: high,
-			Keywords: []string{"redis"}, Regex: `(?i:rediss?)://[^:/\s'"@]*:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`},
+			Keywords: []string{"redis"}, Regex: `(?i:rediss?)://[^:/\s'"@]*:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`, AllowMatch: docHost},
 		{ID: "amqp-url-password", Anchored: true, Category: "Database", Title: "AMQP (RabbitMQ) URL with a password", Severity: high,
-			Keywords: []string{"amqp"}, Regex: `(?i:amqps?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`},
+			Keywords: []string{"amqp"}, Regex: `(?i:amqps?)://[^:/\s'"@]+:(?P<secret>[^@/\s'"]{3,})@[^\s'"/]+`, AllowMatch: docHost},
 		{ID: "jdbc-url-password", Anchored: true, Category: "Database", Title: "JDBC URL with a password", Severity: high,
 			Keywords: []string{"jdbc:"}, Regex: `jdbc:[a-z0-9]+:[^\s'"]*?[;?&](?i:password)=(?P<secret>[^;&\s'"]{3,})`},
 		{ID: "url-credentials", Anchored: true, Category: "General", Title: "Password in a URL", Severity: high,
 			Keywords: []string{"http://", "https://", "ftp://", "ftps://", "sftp://", "ssh://", "git://", "smtp://", "smtps://", "ldap://", "ldaps://"},
-			Regex:    `(?i:https?|ftps?|sftp|ssh|git|smtps?|ldaps?)://[^:/\s'"@<>]+:(?P<secret>[^@/\s'"<>]{3,})@[A-Za-z0-9.\-]+`},
+			Regex:    `(?i:https?|ftps?|sftp|ssh|git|smtps?|ldaps?)://[^:/\s'"@<>]+:(?P<secret>[^@/\s'"<>]{3,})@[A-Za-z0-9.\-]+`, AllowMatch: docHost},
 		{ID: "basic-auth-header", Anchored: true, Category: "General", Title: "HTTP Basic credentials in an Authorization header", Severity: high,
 			Keywords: []string{"authorization"},
 			Regex:    `(?i:authorization)['"]?\s*[:=]\s*['"]?(?i:basic)\s+(?P<secret>[A-Za-z0-9+/]{12,}={0,2})`, MinEntropy: 3},

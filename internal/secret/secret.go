@@ -71,6 +71,9 @@ type Rule struct {
 	Paths string
 	// AllowValues are known example values that are never reported (e.g. the AWS docs' key).
 	AllowValues []string
+	// AllowMatch, when set, is a regular expression that drops a match it finds in the
+	// whole matched text (e.g. URLs whose host is a documentation name such as example.com).
+	AllowMatch string
 }
 
 // compiledRule is a Rule with its lazily compiled expressions.
@@ -78,6 +81,7 @@ type compiledRule struct {
 	Rule
 	re     func() *regexp.Regexp
 	paths  func() *regexp.Regexp
+	allow  func() *regexp.Regexp
 	secret int // index of the "secret" group, 0 for the whole match
 }
 
@@ -110,6 +114,9 @@ func compile(rules []Rule) *ruleSet {
 		})
 		if r.Paths != "" {
 			cr.paths = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(r.Paths) })
+		}
+		if r.AllowMatch != "" {
+			cr.allow = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(r.AllowMatch) })
 		}
 		rs.rules = append(rs.rules, cr)
 		for _, kw := range r.Keywords {
@@ -217,7 +224,7 @@ func (s *Scanner) Scan(path string, data []byte) []inventory.Secret {
 				n = 1
 			}
 			for _, loc := range re.FindAllSubmatchIndex(chunk, n) {
-				ms := loc[0]
+				ms, me := loc[0], loc[1]
 				ss, se := loc[2*r.secret], loc[2*r.secret+1]
 				if ss < 0 {
 					continue
@@ -227,7 +234,7 @@ func (s *Scanner) Scan(path string, data []byte) []inventory.Secret {
 					continue
 				}
 				value := string(chunk[ss:se])
-				if !r.accept(value) {
+				if !r.accept(value) || r.allow != nil && r.allow().Match(chunk[ms:me]) {
 					continue
 				}
 				taken[abs] = true

@@ -36,10 +36,10 @@ ssh_key = open(f"{tmp}/id_ed25519").read()
 ssh_pub = open(f"{tmp}/id_ed25519.pub").read()
 gh = f"{tmp}/gnupg"; os.mkdir(gh, 0o700)
 run("gpg", "--homedir", gh, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
-    "--quick-gen-key", "Release Bot <release@corp.invalid>", "ed25519", "sign", "never")
+    "--quick-gen-key", "Release Bot <release@acme-corp.io>", "ed25519", "sign", "never")
 pgp_priv = run("gpg", "--homedir", gh, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--armor", "--export-secret-keys")
 pgp_pub = run("gpg", "--homedir", gh, "--armor", "--export")
-run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{tmp}/c.key", "-out", f"{tmp}/c.pem", "-days", "30", "-subj", "/CN=corp.invalid")
+run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{tmp}/c.key", "-out", f"{tmp}/c.pem", "-days", "30", "-subj", "/CN=acme-corp.io")
 cert_pem = open(f"{tmp}/c.pem").read()
 run("openssl", "pkey", "-in", f"{tmp}/rsa.pem", "-pubout", "-out", f"{tmp}/rsa.pub")
 rsa_pub = open(f"{tmp}/rsa.pub").read()
@@ -80,10 +80,10 @@ pos = {
  "ibm-cloud-api-key": ("deploy/ibm.env", "IBMCLOUD_API_KEY={}\n".format(rs(URL, 44))),
  "heroku-api-key": ("ci/heroku.env", "HEROKU_API_KEY={}\n".format(uuid())),
  "cloudflare-api-token": ("ci/cloudflare.env", "CLOUDFLARE_API_TOKEN={}\n".format(rs(URL, 40))),
- "cloudflare-global-api-key": ("ci/cloudflare-global.env", "CLOUDFLARE_EMAIL=ops@corp.invalid\nCLOUDFLARE_API_KEY={}\n".format(rs(HEX, 37))),
+ "cloudflare-global-api-key": ("ci/cloudflare-global.env", "CLOUDFLARE_EMAIL=ops@acme-corp.io\nCLOUDFLARE_API_KEY={}\n".format(rs(HEX, 37))),
  "cloudflare-origin-ca-key": ("infra/origin.tfvars", 'origin_ca_key = "v1.0-{}-{}"\n'.format(rs(HEX, 24), rs(HEX, 146))),
  "linode-api-token": ("ci/linode.env", "LINODE_TOKEN={}\n".format(rs(HEX, 64))),
- "vault-service-token": ("scripts/vault-login.sh", "#!/bin/bash\nexport VAULT_ADDR=https://vault.corp.invalid:8200\nexport VAULT_TOKEN=hvs.CAESI{}\n".format(rs(URL, 86))),
+ "vault-service-token": ("scripts/vault-login.sh", "#!/bin/bash\nexport VAULT_ADDR=https://vault.acme-corp.io:8200\nexport VAULT_TOKEN=hvs.CAESI{}\n".format(rs(URL, 86))),
  "vault-batch-token": ("scripts/vault-batch.sh", "export VAULT_TOKEN=hvb.AAAAAQ{}\n".format(rs(URL, 130))),
  "terraform-cloud-token": ("home/.terraformrc", 'credentials "app.terraform.io" {{\n  token = "{}.atlasv1.{}"\n}}\n'.format(rs(AN, 14), rs(AN, 67))),
  "pulumi-access-token": ("ci/pulumi.env", "PULUMI_ACCESS_TOKEN=pul-{}\n".format(rs(HEX, 40))),
@@ -101,11 +101,11 @@ pos = {
  "github-app-token": ("app/bot.py", 'import requests\n\nINSTALLATION_TOKEN = "ghs_{}"\nrequests.get("https://api.github.com/installation/repositories",\n             headers={{"Authorization": "token " + INSTALLATION_TOKEN}})\n'.format(rs(AN, 36))),
  "github-refresh-token": ("var/gh-app-user.json", json.dumps({"access_token": "see-vault", "refresh_token": "ghr_" + rs(AN, 76), "expires_in": 28800}) + "\n"),
  "gitlab-pat": ("ci/gitlab.env", "GITLAB_TOKEN=glpat-{}\n".format(rs(URL, 20))),
- "gitlab-pipeline-trigger-token": ("scripts/trigger.sh", "curl -X POST -F token=glptt-{} -F ref=main \\\n  https://gitlab.corp.invalid/api/v4/projects/42/trigger/pipeline\n".format(rs(HEX, 40))),
- "gitlab-runner-registration-token": ("scripts/register-runner.sh", "gitlab-runner register --non-interactive --url https://gitlab.corp.invalid \\\n  --registration-token GR1348941{} --executor docker\n".format(rs(URL, 20))),
- "gitlab-runner-auth-token": ("etc/gitlab-runner/config.toml", '[[runners]]\n  name = "docker-1"\n  url = "https://gitlab.corp.invalid"\n  token = "glrt-{}"\n  executor = "docker"\n'.format(rs(URL, 20))),
+ "gitlab-pipeline-trigger-token": ("scripts/trigger.sh", "curl -X POST -F token=glptt-{} -F ref=main \\\n  https://gitlab.acme-corp.io/api/v4/projects/42/trigger/pipeline\n".format(rs(HEX, 40))),
+ "gitlab-runner-registration-token": ("scripts/register-runner.sh", "gitlab-runner register --non-interactive --url https://gitlab.acme-corp.io \\\n  --registration-token GR1348941{} --executor docker\n".format(rs(URL, 20))),
+ "gitlab-runner-auth-token": ("etc/gitlab-runner/config.toml", '[[runners]]\n  name = "docker-1"\n  url = "https://gitlab.acme-corp.io"\n  token = "glrt-{}"\n  executor = "docker"\n'.format(rs(URL, 20))),
  "gitlab-deploy-token": ("ci/deploy.env", "DEPLOY_TOKEN_USER=gitlab+deploy-token-7\nDEPLOY_TOKEN=gldt-{}\n".format(rs(URL, 20))),
- "gitlab-feed-token": ("tools/feeds.opml", '<outline type="rss" xmlUrl="https://gitlab.corp.invalid/corp/site.atom?feed_token=glft-{}"/>\n'.format(rs(URL, 20))),
+ "gitlab-feed-token": ("tools/feeds.opml", '<outline type="rss" xmlUrl="https://gitlab.acme-corp.io/corp/site.atom?feed_token=glft-{}"/>\n'.format(rs(URL, 20))),
  "gitlab-oauth-app-secret": ("config/gitlab-oauth.json", json.dumps({"application_id": rs(HEX, 64), "secret": "gloas-" + rs(HEX, 64)}) + "\n"),
  "bitbucket-app-password": ("ci/bitbucket.env", "BITBUCKET_USERNAME=builder\nBITBUCKET_APP_PASSWORD=ATBB{}{}\n".format(rs(AN, 24), rs(HEX.upper(), 8))),
  "atlassian-api-token": ("ci/jira.env", "JIRA_API_TOKEN=ATATT3xFfGF0{}={}\n".format(rs(URL, 171), rs(HEX.upper(), 8))),
@@ -114,15 +114,15 @@ pos = {
  "travis-ci-token": ("ci/travis.env", "TRAVIS_API_TOKEN={}\n".format(rs(URL, 22))),
  "buildkite-token": ("ci/buildkite.env", "BUILDKITE_API_TOKEN=bkua_{}\n".format(rs(HEX, 40))),
  "npm-access-token": ("web/.npmrc", "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_{}\n".format(rs(AN, 36))),
- "npmrc-auth-token": ("home/.npmrc", "@corp:registry=https://nexus.corp.invalid/repository/npm/\n//nexus.corp.invalid/repository/npm/:_authToken=NpmToken.{}\n".format(uuid())),
+ "npmrc-auth-token": ("home/.npmrc", "@corp:registry=https://nexus.acme-corp.io/repository/npm/\n//nexus.acme-corp.io/repository/npm/:_authToken=NpmToken.{}\n".format(uuid())),
  "pypi-upload-token": ("home/.pypirc", "[distutils]\nindex-servers = pypi\n\n[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmc{}\n".format(rs(URL, 160))),
  "rubygems-api-key": ("home/.gem/credentials", "---\n:rubygems_api_key: rubygems_{}\n".format(rs(HEX, 48))),
  "dockerhub-pat": ("ci/push.sh", '#!/bin/sh\necho "dckr_pat_{}" | docker login -u builder --password-stdin\n'.format(rs(URL, 27))),
- "docker-config-auth": ("home/.docker/config.json", json.dumps({"auths": {"registry.corp.invalid": {"auth": b64(("deploy:" + pw(20)).encode())}}}, indent="\t") + "\n"),
+ "docker-config-auth": ("home/.docker/config.json", json.dumps({"auths": {"registry.acme-corp.io": {"auth": b64(("deploy:" + pw(20)).encode())}}}, indent="\t") + "\n"),
  "nuget-api-key": ("ci/publish.sh", "dotnet nuget push bin/Release/Corp.Lib.1.4.0.nupkg --api-key oy2{} \\\n  --source https://api.nuget.org/v3/index.json\n".format(rs(LO + DG, 43))),
  "artifactory-api-key": ("ci/jfrog.env", "ARTIFACTORY_API_KEY=AKCp{}\n".format(rs(AN, 69))),
  "artifactory-reference-token": ("ci/jfrog-ref.env", "JFROG_ACCESS_TOKEN=cmVmdGtuOjAxOjE3{}\n".format(rs(AN, 48))),
- "sonarqube-token": ("sonar-project.properties", "sonar.projectKey=corp_site\nsonar.host.url=https://sonar.corp.invalid\nsonar.token=squ_{}\n".format(rs(HEX, 40))),
+ "sonarqube-token": ("sonar-project.properties", "sonar.projectKey=corp_site\nsonar.host.url=https://sonar.acme-corp.io\nsonar.token=squ_{}\n".format(rs(HEX, 40))),
  "snyk-token": ("ci/snyk.env", "SNYK_TOKEN={}\n".format(uuid())),
  "postman-api-key": ("ci/postman.env", "POSTMAN_API_KEY=PMAK-{}-{}\n".format(rs(HEX, 24), rs(HEX, 34))),
  "sentry-org-token": ("ci/sentry.env", "SENTRY_AUTH_TOKEN=sntrys_{}_{}\n".format(b64(json.dumps({"iat": 1764201600.1, "url": "https://sentry.io", "region_url": "https://us.sentry.io", "org": "corp"}).encode()).rstrip("="), rs(AN + "+/", 43))),
@@ -162,7 +162,7 @@ pos = {
  "twilio-api-key": ("app/twilio.env", "TWILIO_API_KEY=SK{}\n".format(rs(HEX, 32))),
  "twilio-auth-token": ("app/twilio-auth.env", "TWILIO_ACCOUNT_SID=AC{}\nTWILIO_AUTH_TOKEN={}\n".format(rs(HEX, 32), rs(HEX, 32))),
  "sendgrid-api-key": ("app/mail.env", "SENDGRID_API_KEY=SG.{}.{}\n".format(rs(URL, 22), rs(URL, 43))),
- "mailgun-api-key": ("app/mailgun.env", "MAILGUN_DOMAIN=mg.corp.invalid\nMAILGUN_API_KEY=key-{}\n".format(rs(HEX, 32))),
+ "mailgun-api-key": ("app/mailgun.env", "MAILGUN_DOMAIN=mg.acme-corp.io\nMAILGUN_API_KEY=key-{}\n".format(rs(HEX, 32))),
  "mailgun-signing-key": ("app/mailgun-hook.env", "MAILGUN_WEBHOOK_SIGNING_KEY={}-{}-{}\n".format(rs(HEX, 32), rs(HEX, 8), rs(HEX, 8))),
  "mailchimp-api-key": ("app/newsletter.env", "MAILCHIMP_API_KEY={}-us21\n".format(rs(HEX, 32))),
  "brevo-api-key": ("app/brevo.env", "BREVO_API_KEY=xkeysib-{}-{}\n".format(rs(HEX, 64), rs(AN, 16))),
@@ -182,24 +182,24 @@ pos = {
  "redis-url-password": ("app/redis.env", "REDIS_URL=redis://:{}@cache:6379/0\n".format(rs(AN, 24))),
  "amqp-url-password": ("app/worker.py", 'BROKER_URL = "amqp://orders:{}@rabbitmq:5672/%2F"\n'.format(rs(AN, 20))),
  "jdbc-url-password": ("src/main/resources/application.properties", "spring.datasource.url=jdbc:sqlserver://db:1433;databaseName=shop;user=sa;password={}\n".format(rs(AN, 20))),
- "url-credentials": ("ci/install.sh", "pip install --index-url https://ci:{}@pypi.corp.invalid/simple corp-lib\n".format(rs(AN, 20))),
- "basic-auth-header": ("tools/requests.http", "GET https://api.corp.invalid/v1/orders\nAuthorization: Basic {}\n".format(b64(("reporter:" + rs(AN, 16)).encode()))),
+ "url-credentials": ("ci/install.sh", "pip install --index-url https://ci:{}@pypi.acme-corp.io/simple corp-lib\n".format(rs(AN, 20))),
+ "basic-auth-header": ("tools/requests.http", "GET https://api.acme-corp.io/v1/orders\nAuthorization: Basic {}\n".format(b64(("reporter:" + rs(AN, 16)).encode()))),
  "bearer-auth-header": ("tools/client.py", 'HEADERS = {{"Authorization": "Bearer {}"}}\n'.format(rs(AN, 40))),
- "netrc-password": ("home/.netrc", "machine api.corp.invalid\n  login deploy\n  password {}\n".format(rs(AN, 20))),
+ "netrc-password": ("home/.netrc", "machine api.acme-corp.io\n  login deploy\n  password {}\n".format(rs(AN, 20))),
  "django-secret-key": ("site/settings.py", "DEBUG = False\nSECRET_KEY = '{}'\n".format(rs(LO + DG + "!@#%^&*(-_=+)", 50))),
  "rails-secret-key-base": ("config/secrets.yml", "production:\n  secret_key_base: {}\n".format(rs(HEX, 128))),
  "wordpress-db-password": ("www/wp-config.php", "<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_USER', 'wp' );\ndefine( 'DB_PASSWORD', '{}' );\n".format(rs(AN, 16))),
  "generic-password": ("config/database.yml", "production:\n  adapter: postgresql\n  username: shop\n  password: {}\n".format(rs(AN, 16))),
- "generic-secret": ("config/api.ini", "[partner]\nendpoint = https://partner.corp.invalid\nclient_secret = {}\n".format(rs(AN, 32))),
+ "generic-secret": ("config/api.ini", "[partner]\nendpoint = https://partner.acme-corp.io\nclient_secret = {}\n".format(rs(AN, 32))),
 }
 
 neg = {
  "aws-docs.env": "# values from the AWS documentation\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
  "placeholders.env": "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nSTRIPE_SECRET_KEY=sk_live_...\nSLACK_BOT_TOKEN=xoxb-your-bot-token\nOPENAI_API_KEY=<your-openai-key>\nDATABASE_URL=postgres://user:password@localhost:5432/app\nREDIS_URL=redis://localhost:6379/0\nSENDGRID_API_KEY=${SENDGRID_API_KEY}\n",
- "config.yaml": "database:\n  host: db\n  password: ${DB_PASSWORD}\n  password_file: /run/secrets/db_password\nauth:\n  token_url: https://login.corp.invalid/oauth/token\n  client_secret: changeme\n  api_key: \"{{ .Values.apiKey }}\"\nvault:\n  password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n",
+ "config.yaml": "database:\n  host: db\n  password: ${DB_PASSWORD}\n  password_file: /run/secrets/db_password\nauth:\n  token_url: https://login.acme-corp.io/oauth/token\n  client_secret: changeme\n  api_key: \"{{ .Values.apiKey }}\"\nvault:\n  password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n",
  "app.json": json.dumps({"password": "string", "secret": True, "token": None, "apiKey": "", "passwordMinLength": 12}, indent=2) + "\n",
  "SHA256SUMS": "".join("{}  {}\n".format(rs(HEX, 64), n) for n in ("shipshape_linux_amd64.tar.gz", "shipshape_linux_arm64.tar.gz", "shipshape_darwin_arm64.tar.gz")),
- "git-log.txt": "".join("commit {}\nAuthor: Dev <dev@corp.invalid>\n\n    fix: {}\n\n".format(rs(HEX, 40), m) for m in ("retry uploads", "key rotation docs", "token refresh")),
+ "git-log.txt": "".join("commit {}\nAuthor: Dev <dev@acme-corp.io>\n\n    fix: {}\n\n".format(rs(HEX, 40), m) for m in ("retry uploads", "key rotation docs", "token refresh")),
  "go.sum": "".join("{} {} h1:{}=\n".format(m, v, b64(rb(32))[:-1]) for m, v in (("github.com/spf13/cobra", "v1.10.1"), ("golang.org/x/sync", "v0.17.0"))),
  "package-lock.json": json.dumps({"packages": {"node_modules/lodash": {"version": "4.17.21", "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz", "integrity": "sha512-" + b64(rb(64))}}}, indent=2) + "\n",
  "uuids.json": json.dumps({"requestId": uuid(), "traceId": uuid(), "items": [{"id": uuid(), "sku": rs(UP + DG, 10)} for _ in range(3)]}, indent=2) + "\n",
@@ -216,6 +216,7 @@ neg = {
  "urls.md": "See https://github.com/corp/site and http://localhost:8080/api. Connect with psql postgres://localhost/shop.\n",
  "keys-doc.txt": "The key ID looks like AKIA followed by 16 characters; tokens start with ghp_ or glpat-.\n-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n",
  "docker-config.json": json.dumps({"auths": {"ghcr.io": {}}, "credsStore": "desktop"}, indent="\t") + "\n",
+ "doc-urls.rb": "#   uri = URI.parse(\"http://john:S3nsit1ve@my.example.com\")\n# export http_proxy=\"http://proxyuser:proxypass@proxy.example.org:3128\"\n# DATABASE_URL=postgres://app:hunter2secret@db.test/app\n",
  "hex.ini": "[cache]\nsecret_salt_length = 32\nfingerprint = {}\n".format(":".join(rs(HEX, 2) for _ in range(20))),
 }
 

@@ -1,1 +1,1 @@
-pip install --index-url https://ci:YL9zklGFXHiShUO8sUNI@pypi.corp.invalid/simple corp-lib
+pip install --index-url https://ci:YL9zklGFXHiShUO8sUNI@pypi.acme-corp.io/simple corp-lib
