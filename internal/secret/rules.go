@@ -238,7 +238,10 @@ func Rules() []Rule {
 		{ID: "okta-api-token", Anchored: true, Category: "Okta", Title: "Okta API token", Severity: high,
 			Keywords: []string{"okta"}, Regex: assign(`okta[\w.\-]{0,20}?(?:token|key)`, `00[A-Za-z0-9_\-]{40}`)},
 		{ID: "twitter-bearer-token", Category: "X (Twitter)", Title: "X (Twitter) API bearer token", Severity: high,
-			Keywords: []string{"AAAAAAAAAAAAAAAAAAAAA"}, Regex: tok(`AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{30,}`)},
+			Keywords: []string{"AAAAAAAAAAAAAAAAAAAAA"}, MinEntropy: 3.5,
+			// Exactly 21 A's, and not inside base64 data (embedded WebAssembly, images), which
+			// has longer runs of A.
+			Regex: `(?:^|[^A-Za-z0-9+/_\-])(?P<secret>AAAAAAAAAAAAAAAAAAAAA[B-Za-z0-9%][A-Za-z0-9%]{29,})(?:[^A-Za-z0-9+/=_\-]|$)`},
 		{ID: "facebook-app-secret", Anchored: true, Category: "Meta", Title: "Facebook app secret", Severity: high,
 			Keywords: []string{"facebook", "fb_"}, Regex: assign(`(?:facebook|fb)[\w.\-]{0,20}?secret`, `[a-f0-9]{32}`)},
 
