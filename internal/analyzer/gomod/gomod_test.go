@@ -140,6 +140,11 @@ func TestClaims(t *testing.T) {
 		"app/internal/testdata/go.mod":          false,
 		"app/go.sum":                            false,
 		"app/go.mod.orig":                       false,
+		// The Go toolchain's own source trees.
+		"usr/share/go-1.19/test/bench/go1/go.mod": false,
+		"usr/lib/go-1.22/src/cmd/go.mod":          false,
+		"usr/local/go/src/go.mod":                 false,
+		"usr/share/go-tools/go.mod":               true,
 	} {
 		if got := New().Claims(p, nil); got != want {
 			t.Errorf("Claims(%s) = %v", p, got)
