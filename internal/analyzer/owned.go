@@ -15,7 +15,11 @@ func Ownable(p string) bool {
 	base := path.Base(p)
 	switch base {
 	case "METADATA", "PKG-INFO", "package.json", "installed.json", "composer.lock", "Cargo.lock",
-		"go.mod", "packages.config", "packages.lock.json", "pom.properties", "pom.xml":
+		"go.mod", "packages.config", "packages.lock.json", "pom.properties", "pom.xml",
+		// Lock files a distribution ships inside its packages (Debian's node-nanoid carries the
+		// upstream pnpm-lock.yaml of its development setup).
+		"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Gemfile.lock", "poetry.lock",
+		"Pipfile.lock", "uv.lock", "gradle.lockfile", "requirements.txt":
 		return true
 	}
 	switch path.Ext(base) {
@@ -45,13 +49,23 @@ func OwnedPath(location string) string {
 
 // InsideInstalledPackage reports whether p (relative, slash separated) lies inside another
 // package's installed files: node_modules, Python site-packages or dist-packages, an
-// installed gem's folder (…/gems/<gem>-<version>/…), or usr/share/doc. A lock file or build
+// installed gem's folder (…/gems/<gem>-<version>/…), Debian's node module folders
+// (usr/share/nodejs, usr/lib/nodejs), a Go toolchain's tree, or usr/share/doc. A lock file or build
 // manifest there (Ruby 3.1's typeprof gem ships a package-lock.json, React Native modules an
 // Android pom.xml) is that package's own development setup, not what is installed, so the
 // lock-file analyzers leave it alone.
 func InsideInstalledPackage(p string) bool {
-	if strings.HasPrefix(p, "usr/share/doc/") {
-		return true
+	// Debian's node modules and Go toolchains' source trees hold their projects' development
+	// lock files (node-nanoid's pnpm-lock.yaml, Go's own package-lock.json for wasm tests).
+	for _, dir := range []string{"usr/share/doc/", "usr/share/nodejs/", "usr/lib/nodejs/", "usr/local/go/"} {
+		if strings.HasPrefix(p, dir) {
+			return true
+		}
+	}
+	for _, dir := range []string{"usr/share/go-", "usr/lib/go-"} {
+		if rest, ok := strings.CutPrefix(p, dir); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+			return true
+		}
 	}
 	parts := strings.Split(p, "/")
 	for i, part := range parts[:len(parts)-1] {

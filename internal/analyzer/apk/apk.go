@@ -29,7 +29,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "apk" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 3 }
+func (*Analyzer) Version() int { return 4 }
 
 // Claims implements analyzer.Analyzer: lib/apk/db/installed, when it is not a directory.
 func (*Analyzer) Claims(p string, info fs.FileInfo) bool {

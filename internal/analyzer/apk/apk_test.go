@@ -284,7 +284,7 @@ func TestClaims(t *testing.T) {
 			t.Errorf("Claims(%q) = %v, want %v", p, got, want)
 		}
 	}
-	if a.Name() != "apk" || a.Version() != 3 {
+	if a.Name() != "apk" || a.Version() != 4 {
 		t.Errorf("Name/Version = %q/%d", a.Name(), a.Version())
 	}
 }

@@ -33,7 +33,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "dpkg" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 3 }
+func (*Analyzer) Version() int { return 4 }
 
 type fileKind int
 

@@ -46,8 +46,8 @@ func TestAnalyzerIdentity(t *testing.T) {
 	if a.Name() != "dpkg" {
 		t.Errorf("Name() = %q, want dpkg", a.Name())
 	}
-	if a.Version() != 3 {
-		t.Errorf("Version() = %d, want 2", a.Version())
+	if a.Version() != 4 {
+		t.Errorf("Version() = %d, want 4", a.Version())
 	}
 }
 
@@ -178,14 +178,16 @@ func equalPackage(a, b inventory.Package) bool {
 // files analyzer.Ownable keeps, relative to the root.
 func TestFileList(t *testing.T) {
 	list := "/.\n/usr\n/usr/bin\n/usr/bin/python3.11\n/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA\n" +
-		"/usr/lib/python3/dist-packages/yaml/__init__.py\n/usr/share/doc/python3-yaml/copyright\n"
+		"/usr/lib/python3/dist-packages/yaml/__init__.py\n/usr/share/doc/python3-yaml/copyright\n" +
+		"/usr/share/nodejs/nanoid/pnpm-lock.yaml\n"
 	facts, err := New().Analyze(context.Background(), analyzer.Input{
 		Path: "var/lib/dpkg/info/python3-yaml:amd64.list", Content: strings.NewReader(list)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]string{"python3-yaml": {
-		"usr/bin/python3.11", "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA"}}
+		"usr/bin/python3.11", "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
+		"usr/share/nodejs/nanoid/pnpm-lock.yaml"}}
 	if !reflect.DeepEqual(facts.Owns, want) || facts.PackageType != inventory.TypeDeb {
 		t.Errorf("Owns = %v (type %q), want %v", facts.Owns, facts.PackageType, want)
 	}

@@ -182,6 +182,8 @@ func TestClaims(t *testing.T) {
 		"usr/lib/python3/dist-packages/x/yarn.lock":                             false,
 		"usr/share/doc/node-foo/examples/pnpm-lock.yaml":                        false,
 		"srv/gems/app/package-lock.json":                                        true, // a folder named gems is not a gem
+		"usr/share/nodejs/nanoid/pnpm-lock.yaml":                                false,
+		"usr/share/go-1.19/misc/wasm/package-lock.json":                         false,
 	}
 	for p, w := range tests {
 		if g := New().Claims(p, nil); g != w {

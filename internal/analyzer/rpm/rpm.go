@@ -48,7 +48,7 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "rpm" }
 
 // Version implements analyzer.Analyzer.
-func (*Analyzer) Version() int { return 3 }
+func (*Analyzer) Version() int { return 4 }
 
 // Claims implements analyzer.Analyzer: Packages, rpmdb.sqlite and Packages.db in
 // var/lib/rpm/ or usr/lib/sysimage/rpm/, when not a directory.

@@ -311,7 +311,7 @@ func TestClaims(t *testing.T) {
 			t.Errorf("Claims(%q) = %v, want %v", p, got, want)
 		}
 	}
-	if a.Name() != "rpm" || a.Version() != 3 {
+	if a.Name() != "rpm" || a.Version() != 4 {
 		t.Errorf("Name/Version = %q/%d", a.Name(), a.Version())
 	}
 }
