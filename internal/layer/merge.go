@@ -34,20 +34,75 @@ func osPriority(p string) int {
 
 // hidden tracks what higher layers hide from lower ones.
 type hidden struct {
-	exact    map[string]bool // paths present (shadowing) or whited out in higher layers
-	prefixes []string        // directories deleted or made opaque by higher layers
+	exact map[string]bool // paths present (shadowing) or whited out in higher layers
+	dirs  dirSet          // directories deleted or made opaque by higher layers
 }
 
 func (h *hidden) hides(p string) bool {
-	if h.exact[p] {
+	return h.exact[p] || h.dirs.covers(p)
+}
+
+// dirSet is a set of deleted or opaque directories; "." stands for the whole tree.
+type dirSet map[string]bool
+
+// covers reports whether p is one of the directories or lies below one: it looks up p and
+// each of its parents, so the cost is the path's depth, not the number of directories (a
+// layer that purges a package can carry thousands of whiteouts).
+func (d dirSet) covers(p string) bool {
+	if len(d) == 0 {
+		return false
+	}
+	if d["."] {
 		return true
 	}
-	for _, d := range h.prefixes {
-		if d == "." || p == d || strings.HasPrefix(p, d+"/") {
+	for q := p; q != ""; {
+		if d[q] {
 			return true
 		}
+		i := strings.LastIndexByte(q, '/')
+		if i < 0 {
+			break
+		}
+		q = q[:i]
 	}
 	return false
+}
+
+// layerIndex holds, per layer result, what attribute asks of it again and again: the
+// facts of each (path, analyzer) and what the layer deletes.
+type layerIndex struct {
+	files    map[[2]string][]*FileFacts
+	deleted  dirSet // whiteouts: the path itself and everything below it
+	opaqueIn dirSet // opaque directories: everything below them
+}
+
+func indexLayer(r *Result) *layerIndex {
+	ix := &layerIndex{files: map[[2]string][]*FileFacts{}, deleted: dirSet{}, opaqueIn: dirSet{}}
+	for i := range r.Files {
+		ff := &r.Files[i]
+		k := [2]string{ff.Path, ff.Analyzer}
+		ix.files[k] = append(ix.files[k], ff)
+	}
+	for _, w := range r.Whiteouts {
+		ix.deleted[w] = true
+	}
+	for _, d := range r.Opaques {
+		ix.opaqueIn[d] = true
+	}
+	return ix
+}
+
+// deletes reports whether the layer deletes p: a whiteout of p or of a folder above it,
+// or an opaque folder above it.
+func (ix *layerIndex) deletes(p string) bool {
+	if ix.deleted.covers(p) {
+		return true
+	}
+	if ix.opaqueIn["."] {
+		return true
+	}
+	i := strings.LastIndexByte(p, '/')
+	return i > 0 && ix.opaqueIn.covers(p[:i])
 }
 
 type visibleFile struct {
@@ -60,7 +115,13 @@ type visibleFile struct {
 // which it has been continuously present, and the OS is chosen from the visible files.
 func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 	inv := &inventory.Inventory{Layers: layers, Packages: []inventory.Package{}}
-	h := hidden{exact: map[string]bool{}}
+	h := hidden{exact: map[string]bool{}, dirs: dirSet{}}
+	index := make([]*layerIndex, len(results))
+	for i, r := range results {
+		if r != nil {
+			index[i] = indexLayer(r)
+		}
+	}
 	var visible []visibleFile
 	for i := len(results) - 1; i >= 0; i-- {
 		r := results[i]
@@ -103,9 +164,11 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 		}
 		for _, w := range r.Whiteouts {
 			h.exact[w] = true
-			h.prefixes = append(h.prefixes, w)
+			h.dirs[w] = true
 		}
-		h.prefixes = append(h.prefixes, r.Opaques...)
+		for _, d := range r.Opaques {
+			h.dirs[d] = true
+		}
 		for _, w := range r.Warnings {
 			if i < len(layers) && w.Layer == "" {
 				w.Layer = layers[i].DiffID
@@ -155,7 +218,7 @@ func Merge(layers []inventory.Layer, results []*Result) *inventory.Inventory {
 			if loc := "/" + v.ff.Path; !strings.HasPrefix(p.Location, loc+":") {
 				p.Location = loc
 			}
-			p.Layer = attribute(results, layers, v.layer, v.ff.Path, v.ff.Analyzer, p)
+			p.Layer = attribute(index, layers, v.layer, v.ff.Path, v.ff.Analyzer, p)
 			if strings.HasPrefix(v.ff.Path, "var/lib/dpkg/status.d/") {
 				distroless = true
 			}
@@ -202,11 +265,8 @@ func samePackage(a, b inventory.Package) bool {
 	return a.Type == b.Type && a.Name == b.Name && a.Version == b.Version && a.Arch == b.Arch
 }
 
-func hasPackage(r *Result, path, an string, p inventory.Package) (fileThere, pkgThere bool) {
-	for _, ff := range r.Files {
-		if ff.Path != path || ff.Analyzer != an {
-			continue
-		}
+func hasPackage(ix *layerIndex, path, an string, p inventory.Package) (fileThere, pkgThere bool) {
+	for _, ff := range ix.files[[2]string{path, an}] {
 		fileThere = true
 		for _, q := range ff.Facts.Packages {
 			if samePackage(p, q) {
@@ -217,27 +277,13 @@ func hasPackage(r *Result, path, an string, p inventory.Package) (fileThere, pkg
 	return fileThere, false
 }
 
-func deletes(r *Result, p string) bool {
-	for _, w := range r.Whiteouts {
-		if p == w || strings.HasPrefix(p, w+"/") {
-			return true
-		}
-	}
-	for _, d := range r.Opaques {
-		if d == "." || strings.HasPrefix(p, d+"/") {
-			return true
-		}
-	}
-	return false
-}
-
 // attribute finds the lowest layer from which p has been present, unchanged in identity,
 // in every version of the file that holds it up to layer top.
-func attribute(results []*Result, layers []inventory.Layer, top int, path, an string, p inventory.Package) *inventory.LayerRef {
+func attribute(index []*layerIndex, layers []inventory.Layer, top int, path, an string, p inventory.Package) *inventory.LayerRef {
 	at := top
-	if !deletes(results[top], path) {
+	if !index[top].deletes(path) {
 		for k := top - 1; k >= 0; k-- {
-			r := results[k]
+			r := index[k]
 			if r == nil {
 				break
 			}
@@ -248,7 +294,7 @@ func attribute(results []*Result, layers []inventory.Layer, top int, path, an st
 				}
 				at = k
 			}
-			if deletes(r, path) {
+			if r.deletes(path) {
 				break
 			}
 		}
