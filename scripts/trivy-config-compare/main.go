@@ -34,7 +34,7 @@ import (
 
 type kind struct {
 	name, dir, ext, file string
-	metas              []misconfig.Meta
+	metas                []misconfig.Meta
 }
 
 func kinds() []kind {
