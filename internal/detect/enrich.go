@@ -310,8 +310,7 @@ func groupAliases(cands []candidate, vulns map[string][]vulndb.Vulnerability) []
 			}
 		}
 		parent := map[string]string{}
-		var find func(string) string
-		find = func(x string) string {
+		find := func(x string) string {
 			for parent[x] != x {
 				parent[x] = parent[parent[x]]
 				x = parent[x]

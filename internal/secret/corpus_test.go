@@ -1,7 +1,6 @@
 package secret
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -92,6 +91,6 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("negative %s: %s at line %d (%s)", rel, sec.RuleID, sec.StartLine, sec.Match)
 		}
 	}
-	t.Log(fmt.Sprintf("recall %d/%d rules (%.1f%%), %d other findings in positives, %d false positives in %d negative files",
-		found, len(covered), 100*float64(found)/float64(max(1, len(covered))), extra, fp, len(negatives)))
+	t.Logf("recall %d/%d rules (%.1f%%), %d other findings in positives, %d false positives in %d negative files",
+		found, len(covered), 100*float64(found)/float64(max(1, len(covered))), extra, fp, len(negatives))
 }

@@ -134,7 +134,7 @@ func parseBerry(data []byte) ([]inventory.Package, []string, error) {
 			first, _, _ := strings.Cut(key, ",")
 			res = strings.TrimSpace(first)
 		}
-		at := strings.LastIndex(res, "@")
+		var at int
 		if strings.HasPrefix(res, "@") {
 			// scoped: the protocol separator is the first @ after the scope
 			if i := strings.Index(res[1:], "@"); i >= 0 {
