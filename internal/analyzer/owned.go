@@ -57,15 +57,13 @@ func OwnedPath(location string) string {
 func InsideInstalledPackage(p string) bool {
 	// Debian's node modules and Go toolchains' source trees hold their projects' development
 	// lock files (node-nanoid's pnpm-lock.yaml, Go's own package-lock.json for wasm tests).
-	for _, dir := range []string{"usr/share/doc/", "usr/share/nodejs/", "usr/lib/nodejs/", "usr/local/go/"} {
+	for _, dir := range []string{"usr/share/doc/", "usr/share/nodejs/", "usr/lib/nodejs/"} {
 		if strings.HasPrefix(p, dir) {
 			return true
 		}
 	}
-	for _, dir := range []string{"usr/share/go-", "usr/lib/go-"} {
-		if rest, ok := strings.CutPrefix(p, dir); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
-			return true
-		}
+	if InGoRoot(p) {
+		return true
 	}
 	parts := strings.Split(p, "/")
 	for i, part := range parts[:len(parts)-1] {
@@ -79,6 +77,21 @@ func InsideInstalledPackage(p string) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// InGoRoot reports whether p lies in a Go toolchain's tree (Debian's usr/share/go-1.N and
+// usr/lib/go-1.N, or /usr/local/go): its go.mod and lock files belong to Go's own packages
+// and test programs, and the standard library is reported from Go programs as stdlib.
+func InGoRoot(p string) bool {
+	if strings.HasPrefix(p, "usr/local/go/") {
+		return true
+	}
+	for _, dir := range []string{"usr/share/go-", "usr/lib/go-"} {
+		if rest, ok := strings.CutPrefix(p, dir); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+			return true
 		}
 	}
 	return false

@@ -51,22 +51,7 @@ func (*Analyzer) Claims(p string, info fs.FileInfo) bool {
 			return false
 		}
 	}
-	return !inGoRoot(p)
-}
-
-// inGoRoot reports whether p lies in a Go toolchain's source tree (Debian's
-// usr/share/go-1.19/src, usr/lib/go-1.19, /usr/local/go): its go.mod files describe Go's own
-// packages and test programs, and the standard library is reported from Go programs as stdlib.
-func inGoRoot(p string) bool {
-	if strings.HasPrefix(p, "usr/local/go/") {
-		return true
-	}
-	for _, dir := range []string{"usr/share/go-", "usr/lib/go-"} {
-		if rest, ok := strings.CutPrefix(p, dir); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
-			return true
-		}
-	}
-	return false
+	return !analyzer.InGoRoot(p)
 }
 
 // Analyze implements analyzer.Analyzer.

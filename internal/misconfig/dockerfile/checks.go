@@ -938,21 +938,16 @@ func copyAll(d *Dockerfile) []misconfig.Hit {
 	return hits
 }
 
-func runInsecure(d *Dockerfile) []misconfig.Hit {
-	var hits []misconfig.Hit
-	for _, in := range allInstructions(d, "run") {
-		if v, ok := in.Flag("security"); ok && v == "insecure" {
-			hits = append(hits, d.hit(in, "RUN --security=insecure"))
-		}
-	}
-	return hits
-}
+func runInsecure(d *Dockerfile) []misconfig.Hit { return runFlag(d, "security", "insecure") }
 
-func runHostNetwork(d *Dockerfile) []misconfig.Hit {
+func runHostNetwork(d *Dockerfile) []misconfig.Hit { return runFlag(d, "network", "host") }
+
+// runFlag finds RUN instructions with --flag=value.
+func runFlag(d *Dockerfile, flag, value string) []misconfig.Hit {
 	var hits []misconfig.Hit
 	for _, in := range allInstructions(d, "run") {
-		if v, ok := in.Flag("network"); ok && v == "host" {
-			hits = append(hits, d.hit(in, "RUN --network=host"))
+		if v, ok := in.Flag(flag); ok && v == value {
+			hits = append(hits, d.hit(in, "RUN --"+flag+"="+value))
 		}
 	}
 	return hits
